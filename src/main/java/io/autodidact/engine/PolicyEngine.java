@@ -1,0 +1,34 @@
+package io.autodidact.engine;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The seam between the loop and whatever runs the model: in process (DJL) or remote workers. An engine
+ * owns one policy's weights and optimizer state. Implementations are not required to be thread-safe.
+ */
+public interface PolicyEngine extends AutoCloseable {
+
+    Tokenizer tokenizer();
+
+    /** The longest prompt plus completion the model accepts. */
+    int contextLength();
+
+    /** {@code params.n()} completions for every prompt, ordered by prompt then sample index. */
+    List<Generation> generate(List<int[]> prompts, SamplingParams params);
+
+    /** One optimizer step (AdamW) on the batch. */
+    StepMetrics train(TrainBatch batch);
+
+    /** Log-probability of each completion token given its prompt, at temperature 1. */
+    List<float[]> logprobs(List<int[]> prompts, List<int[]> completions);
+
+    /** Writes a checkpoint directory (config.json, model.safetensors, tokenizer) atomically. */
+    void save(Path dir);
+
+    /** An independent copy of the current weights (for a reference or base policy), with fresh optimizer state. */
+    PolicyEngine fork();
+
+    @Override
+    void close();
+}
