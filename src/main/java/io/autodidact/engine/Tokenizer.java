@@ -1,7 +1,10 @@
 package io.autodidact.engine;
 
-/** Turns text into token ids and back. One per model; the engine samples until {@link #eosId()}. */
-public interface Tokenizer {
+/**
+ * Turns text into token ids and back. One per model; the engine samples until {@link #eosId()}. Some tokenizers
+ * hold native memory ({@link HfTokenizer}), so close the ones you load; for pure-Java ones close does nothing.
+ */
+public interface Tokenizer extends AutoCloseable {
     int[] encode(String text);
 
     String decode(int[] ids);
@@ -13,4 +16,8 @@ public interface Tokenizer {
 
     /** The token used to fill short rows of a batch; never trained on. */
     int padId();
+
+    /** Releases native resources, if any. */
+    @Override
+    default void close() {}
 }

