@@ -1,0 +1,137 @@
+package io.autodidact.engine.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.autodidact.engine.CharTokenizer;
+import io.autodidact.engine.HfTokenizer;
+import io.autodidact.engine.Tokenizer;
+import io.autodidact.engine.Tokenizers;
+import io.autodidact.engine.safetensors.DType;
+import io.autodidact.engine.safetensors.ShardedSafetensors;
+import io.autodidact.engine.safetensors.SafetensorsWriter;
+import io.autodidact.engine.safetensors.TensorData;
+import io.autodidact.engine.safetensors.TensorInfo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+import java.util.stream.Stream;
+
+/**
+ * Checkpoints as Hugging Face model directories: {@code config.json}, {@code model.safetensors} (or
+ * shards with an index) and the tokenizer's files, so transformers loads what we write and we load
+ * what it writes.
+ */
+public final class Checkpoints {
+    private Checkpoints() {}
+
+    /** Writes into a temporary sibling directory and renames it into place, so a crash never leaves half a checkpoint. */
+    static void save(DjlEngine engine, Path dir) {
+        Path target = dir.toAbsolutePath();
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        try {
+            deleteRecursively(tmp);
+            Files.createDirectories(tmp);
+            LlamaModel model = engine.model();
+            model.config().write(tmp.resolve("config.json"));
+            LinkedHashMap<String, TensorData> tensors = new LinkedHashMap<>();
+            for (var e : model.weights().entrySet()) {
+                NDArray a = e.getValue();
+                ByteBuffer bytes = ByteBuffer.wrap(a.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+                tensors.put(e.getKey(), new TensorData(DType.F32, a.getShape().getShape(), bytes));
+            }
+            SafetensorsWriter.write(tmp.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+            saveTokenizer(engine.tokenizer(), tmp);
+            if (Files.exists(target)) {
+                Path old = target.resolveSibling(target.getFileName() + ".old-" + ProcessHandle.current().pid());
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                deleteRecursively(old);
+            } else {
+                Files.createDirectories(target.getParent());
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void saveTokenizer(Tokenizer tokenizer, Path dir) throws IOException {
+        if (tokenizer instanceof CharTokenizer c) {
+            c.save(dir);
+        } else if (tokenizer instanceof HfTokenizer h) {
+            Path from = h.file().getParent();
+            for (String f : List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json"))
+                if (Files.exists(from.resolve(f))) Files.copy(from.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            throw new IllegalArgumentException("cannot save a tokenizer of type " + tokenizer.getClass().getName());
+        }
+    }
+
+    /** Loads a checkpoint directory written by us or by transformers. Errors name the file and what is wrong. */
+    public static DjlEngine load(Path dir, EngineOptions options) {
+        return load(dir, options, null);
+    }
+
+    /** As {@link #load(Path, EngineOptions)}, with a tokenizer given for directories that carry none. */
+    public static DjlEngine load(Path dir, EngineOptions options, Tokenizer givenTokenizer) {
+        if (!Files.isDirectory(dir))
+            throw new IllegalArgumentException("checkpoint " + dir + " is not a directory; expected a Hugging Face model directory");
+        Path config = dir.resolve("config.json");
+        if (!Files.isRegularFile(config))
+            throw new IllegalArgumentException("checkpoint " + dir + " has no config.json; expected a Hugging Face model directory");
+        LlamaConfig cfg = LlamaConfig.read(config);
+        ShardedSafetensors weights;
+        Tokenizer tokenizer;
+        try {
+            weights = ShardedSafetensors.open(dir);
+            tokenizer = givenTokenizer != null ? givenTokenizer : Tokenizers.load(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("checkpoint " + dir + ": " + e.getMessage(), e);
+        }
+        boolean tied = cfg.tieWordEmbeddings() || !weights.contains("lm_head.weight");
+        if (tied != cfg.tieWordEmbeddings())
+            cfg = new LlamaConfig(cfg.modelType(), cfg.vocabSize(), cfg.hiddenSize(), cfg.intermediateSize(),
+                    cfg.numHiddenLayers(), cfg.numAttentionHeads(), cfg.numKeyValueHeads(), cfg.headDim(),
+                    cfg.maxPositionEmbeddings(), cfg.rmsNormEps(), cfg.ropeTheta(), true, cfg.attentionBias(), cfg.qkNorm());
+        NDManager manager = NDManager.newBaseManager();
+        try {
+            SequencedMap<String, NDArray> arrays = new LinkedHashMap<>();
+            for (var e : LlamaModel.weightShapes(cfg).entrySet()) {
+                String name = e.getKey();
+                if (!weights.contains(name))
+                    throw new IllegalArgumentException("checkpoint " + dir + " lacks weight '" + name + "' " + e.getValue());
+                TensorInfo info = weights.info(name);
+                Shape shape = new Shape(info.shape());
+                if (!shape.equals(e.getValue()))
+                    throw new IllegalArgumentException("checkpoint " + dir + ": weight '" + name + "' has shape " + shape
+                            + " but config.json implies " + e.getValue());
+                NDArray a = info.dtype() == DType.F32
+                        ? manager.create(weights.buffer(name), shape, DataType.FLOAT32)
+                        : manager.create(weights.toFloatArray(name), shape);
+                arrays.put(name, a);
+            }
+            return DjlEngine.of(LlamaModel.of(cfg, manager, arrays), tokenizer, options);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
+        }
+    }
+}

@@ -1,0 +1,344 @@
+package io.autodidact.engine.djl;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.pytorch.engine.PtNDArray;
+import io.autodidact.engine.FinishReason;
+import io.autodidact.engine.Generation;
+import io.autodidact.engine.PolicyEngine;
+import io.autodidact.engine.SamplingParams;
+import io.autodidact.engine.StepMetrics;
+import io.autodidact.engine.Tokenizer;
+import io.autodidact.engine.TrainBatch;
+import io.autodidact.engine.TrainSequence;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The embedded engine: a {@link LlamaModel} on libtorch through DJL, sampling with a KV cache and
+ * training with AdamW, all in this JVM. Every temporary array lives in an {@link NDScope} closed at the
+ * end of its step, so long runs do not grow native memory.
+ */
+public final class DjlEngine implements PolicyEngine {
+    private final Tokenizer tokenizer;
+    private final EngineOptions options;
+    private final NDManager manager;
+    private final LlamaModel model;
+    private final AdamW optimizer;
+
+    private DjlEngine(Tokenizer tokenizer, EngineOptions options, NDManager manager, LlamaModel model) {
+        this.tokenizer = tokenizer;
+        this.options = options;
+        this.manager = manager;
+        this.model = model;
+        this.optimizer = new AdamW(options.adam());
+        if (model.config().vocabSize() < tokenizer.vocabSize())
+            throw new IllegalArgumentException("model vocab_size " + model.config().vocabSize()
+                    + " is smaller than the tokenizer's " + tokenizer.vocabSize());
+        for (NDArray p : model.parameters()) p.setRequiresGradient(true);
+    }
+
+    /** A new model with freshly initialised weights. */
+    public static DjlEngine create(LlamaConfig config, Tokenizer tokenizer, EngineOptions options) {
+        configureThreads(options);
+        NDManager manager = NDManager.newBaseManager();
+        return new DjlEngine(tokenizer, options, manager, LlamaModel.initialize(config, manager, options.seed()));
+    }
+
+    /** Wraps a model whose weights already live in {@code manager} (e.g. loaded from a checkpoint). */
+    static DjlEngine of(LlamaModel model, Tokenizer tokenizer, EngineOptions options) {
+        configureThreads(options);
+        return new DjlEngine(tokenizer, options, model.manager(), model);
+    }
+
+    private static void configureThreads(EngineOptions options) {
+        Engine.getInstance(); // loads libtorch before touching its thread pool
+        if (options.threads() > 0) JniUtils.setNumThreads(options.threads());
+        // Sampling and evaluation must never record a graph: only train() turns recording on.
+        JniUtils.setGradMode(false);
+    }
+
+    /** Loads a Hugging Face model directory (or one we wrote). */
+    public static DjlEngine load(Path dir, EngineOptions options) {
+        return Checkpoints.load(dir, options);
+    }
+
+    public LlamaModel model() {
+        return model;
+    }
+
+    public EngineOptions options() {
+        return options;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public int contextLength() {
+        return model.config().maxPositionEmbeddings();
+    }
+
+    // ---------------------------------------------------------------- generation
+
+    @Override
+    public List<Generation> generate(List<int[]> prompts, SamplingParams params) {
+        if (prompts.isEmpty()) throw new IllegalArgumentException("generate: the prompt list is empty; pass at least one prompt");
+        for (int i = 0; i < prompts.size(); i++) checkTokens("prompt " + i, prompts.get(i), true);
+        int n = params.n();
+        List<Generation> out = new ArrayList<>(prompts.size() * n);
+        int rows = prompts.size() * n;
+        int chunk = options.maxBatchRows();
+        for (int start = 0; start < rows; start += chunk) {
+            int end = Math.min(rows, start + chunk);
+            int[] promptIndex = new int[end - start], sampleIndex = new int[end - start];
+            for (int r = start; r < end; r++) {
+                promptIndex[r - start] = r / n;
+                sampleIndex[r - start] = r % n;
+            }
+            out.addAll(decode(prompts, promptIndex, sampleIndex, params));
+        }
+        return out;
+    }
+
+    private void checkTokens(String what, int[] tokens, boolean prompt) {
+        if (prompt && tokens.length == 0) throw new IllegalArgumentException(what + " is empty; a prompt needs at least one token");
+        int vocab = model.config().vocabSize();
+        for (int j = 0; j < tokens.length; j++)
+            if (tokens[j] < 0 || tokens[j] >= vocab)
+                throw new IllegalArgumentException(what + ": token " + tokens[j] + " at position " + j
+                        + " is outside the vocabulary [0, " + vocab + ")");
+        if (prompt && tokens.length >= contextLength())
+            throw new IllegalArgumentException(what + " has " + tokens.length + " tokens; the model's context is "
+                    + contextLength() + ", leaving no room to generate");
+    }
+
+    private List<Generation> decode(List<int[]> prompts, int[] promptIndex, int[] sampleIndex, SamplingParams params) {
+        int b = promptIndex.length, vocab = model.config().vocabSize(), eos = tokenizer.eosId();
+        int longest = 0;
+        for (int pi : promptIndex) longest = Math.max(longest, prompts.get(pi).length);
+        int capacity = Math.min(contextLength(), longest + params.maxNewTokens());
+
+        // Left-pad so every row's next token lands in the same cache slot; pads are masked as keys and
+        // positions count from each row's first real token.
+        long[] tokens = new long[b * longest], positions = new long[b * longest];
+        float[] keyMask = new float[b * capacity];
+        int[] rowLength = new int[b];
+        for (int r = 0; r < b; r++) {
+            int[] p = prompts.get(promptIndex[r]);
+            int pad = longest - p.length;
+            for (int t = 0; t < longest; t++) {
+                tokens[r * longest + t] = t < pad ? tokenizer.padId() : p[t - pad];
+                positions[r * longest + t] = Math.max(0, t - pad);
+            }
+            for (int s = pad; s < capacity; s++) keyMask[r * capacity + s] = 1f;
+            rowLength[r] = p.length;
+        }
+        TokenSampler sampler = new TokenSampler(params);
+        SplittableRandom[] streams = new SplittableRandom[b];
+        for (int r = 0; r < b; r++) streams[r] = TokenSampler.streamFor(params.seed(), promptIndex[r], sampleIndex[r]);
+        int[][] completion = new int[b][params.maxNewTokens()];
+        float[][] logprobs = new float[b][params.maxNewTokens()];
+        int[] produced = new int[b];
+        FinishReason[] finish = new FinishReason[b];
+        int active = b;
+
+        try (NDScope chunkScope = new NDScope(); NDManager scratch = manager.newSubManager()) {
+            chunkScope.suppressNotUsedWarning();
+            KvCache cache = new KvCache(scratch, model.config(), b, capacity);
+            NDArray maskAll = scratch.create(keyMask, new Shape(b, capacity));
+            int offset = 0, stepLength = longest;
+            long[] stepTokens = tokens, stepPositions = positions;
+            while (active > 0) {
+                float[] logits;
+                try (NDScope step = new NDScope()) {
+                    step.suppressNotUsedWarning();
+                    NDArray x = scratch.create(stepTokens, new Shape(b, stepLength));
+                    NDArray pos = scratch.create(stepPositions, new Shape(b, stepLength));
+                    NDArray mask = maskAll.get(new NDIndex(":, :{}", offset + stepLength));
+                    NDArray out = model.forward(x, pos, mask, cache, offset);
+                    logits = out.get(new NDIndex(":, -1, :")).toFloatArray();
+                }
+                offset += stepLength;
+                stepTokens = new long[b];
+                stepPositions = new long[b];
+                for (int r = 0; r < b; r++) {
+                    stepPositions[r] = rowLength[r];
+                    if (finish[r] != null) {
+                        stepTokens[r] = tokenizer.padId();
+                        continue;
+                    }
+                    int token = sampler.sample(logits, r * vocab, vocab, streams[r]);
+                    completion[r][produced[r]] = token;
+                    logprobs[r][produced[r]] = TokenSampler.logprob(logits, r * vocab, vocab, token);
+                    produced[r]++;
+                    rowLength[r]++;
+                    stepTokens[r] = token;
+                    if (token == eos) finish[r] = FinishReason.EOS;
+                    else if (hitsStop(completion[r], produced[r], params.stop())) finish[r] = FinishReason.STOP;
+                    else if (produced[r] == params.maxNewTokens() || offset >= capacity) finish[r] = FinishReason.LENGTH;
+                    if (finish[r] != null) active--;
+                }
+                stepLength = 1;
+            }
+            cache.close();
+        }
+        List<Generation> result = new ArrayList<>(b);
+        for (int r = 0; r < b; r++) {
+            int[] toks = Arrays.copyOf(completion[r], produced[r]);
+            String text = tokenizer.decode(finish[r] == FinishReason.EOS ? Arrays.copyOf(toks, toks.length - 1) : toks);
+            result.add(new Generation(promptIndex[r], sampleIndex[r], toks, Arrays.copyOf(logprobs[r], produced[r]), text, finish[r]));
+        }
+        return result;
+    }
+
+    private boolean hitsStop(int[] tokens, int length, List<String> stop) {
+        if (stop.isEmpty()) return false;
+        String text = tokenizer.decode(Arrays.copyOf(tokens, length));
+        for (String s : stop) if (!s.isEmpty() && text.endsWith(s)) return true;
+        return false;
+    }
+
+    // ---------------------------------------------------------------- scoring
+
+    @Override
+    public List<float[]> logprobs(List<int[]> prompts, List<int[]> completions) {
+        if (prompts.size() != completions.size())
+            throw new IllegalArgumentException("logprobs: " + prompts.size() + " prompts but " + completions.size() + " completions");
+        if (prompts.isEmpty()) throw new IllegalArgumentException("logprobs: the prompt list is empty");
+        List<float[]> out = new ArrayList<>(prompts.size());
+        int chunk = options.maxBatchRows();
+        for (int start = 0; start < prompts.size(); start += chunk) {
+            int end = Math.min(prompts.size(), start + chunk);
+            List<TrainSequence> rows = new ArrayList<>();
+            for (int i = start; i < end; i++) {
+                checkTokens("prompt " + i, prompts.get(i), true);
+                checkTokens("completion " + i, completions.get(i), false);
+                if (completions.get(i).length == 0)
+                    throw new IllegalArgumentException("completion " + i + " is empty; nothing to score");
+                rows.add(new TrainSequence(concat(prompts.get(i), completions.get(i)), prompts.get(i).length));
+            }
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                Packed packed = pack(rows);
+                float[] lp = tokenLogprobs(packed).toFloatArray();
+                int width = packed.length - 1;
+                for (int r = 0; r < rows.size(); r++) {
+                    TrainSequence s = rows.get(r);
+                    float[] row = new float[s.completionLength()];
+                    for (int j = 0; j < row.length; j++) row[j] = lp[r * width + s.completionStart() - 1 + j];
+                    out.add(row);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    /** Right-padded rows, with the per-target weight (0 on prompt and padding). */
+    private record Packed(NDArray tokens, NDArray positions, NDArray keyMask, NDArray targets, NDArray weights, int rows, int length, int completionTokens) {}
+
+    private Packed pack(List<TrainSequence> rows) {
+        int b = rows.size(), t = 0;
+        for (TrainSequence s : rows) t = Math.max(t, s.tokens().length);
+        if (t > contextLength())
+            throw new IllegalArgumentException("a training row has " + t + " tokens; the model's context is " + contextLength());
+        long[] tokens = new long[b * t], positions = new long[b * t], targets = new long[b * (t - 1)];
+        float[] weights = new float[b * (t - 1)], keys = new float[b * t];
+        int count = 0;
+        for (int r = 0; r < b; r++) {
+            TrainSequence s = rows.get(r);
+            int[] tok = s.tokens();
+            for (int j = 0; j < t; j++) {
+                tokens[r * t + j] = j < tok.length ? tok[j] : tokenizer.padId();
+                positions[r * t + j] = j;
+                keys[r * t + j] = 1f; // right padding only follows real tokens, so causality already hides it
+            }
+            for (int j = s.completionStart(); j < tok.length; j++) {
+                targets[r * (t - 1) + j - 1] = tok[j];
+                float w = s.weight() * (s.tokenWeights().length == 0 ? 1f : s.tokenWeights()[j - s.completionStart()]);
+                weights[r * (t - 1) + j - 1] = w;
+                count++;
+            }
+        }
+        NDManager m = manager;
+        return new Packed(m.create(tokens, new Shape(b, t)), m.create(positions, new Shape(b, t)), m.create(keys, new Shape(b, t)),
+                m.create(targets, new Shape(b, t - 1, 1)), m.create(weights, new Shape(b, t - 1)), b, t, count);
+    }
+
+    /** log p(token[j+1] | tokens[..j]) for every row and position j, shape [B, T-1]. */
+    private NDArray tokenLogprobs(Packed p) {
+        NDArray logits = model.forward(p.tokens(), p.positions(), p.keyMask(), null, 0);
+        NDArray lp = logits.get(new NDIndex(":, :-1, :")).logSoftmax(-1);
+        return lp.gather(p.targets(), 2).reshape(p.rows(), p.length() - 1);
+    }
+
+    // ---------------------------------------------------------------- training
+
+    @Override
+    public StepMetrics train(TrainBatch batch) {
+        int tokens = 0;
+        for (TrainSequence s : batch.sequences()) {
+            checkTokens("training row", s.tokens(), false);
+            tokens += s.completionLength();
+        }
+        List<NDArray> params = model.parameters();
+        double loss = 0;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            List<TrainSequence> all = batch.sequences();
+            for (int start = 0; start < all.size(); start += batch.microBatchSize()) {
+                List<TrainSequence> micro = all.subList(start, Math.min(all.size(), start + batch.microBatchSize()));
+                try (NDScope step = new NDScope()) {
+                    step.suppressNotUsedWarning();
+                    JniUtils.setGradMode(true);
+                    Packed p = pack(micro);
+                    // Normalised by the whole batch's completion tokens, so accumulation equals one big batch.
+                    NDArray l = tokenLogprobs(p).mul(p.weights()).sum().neg().div(tokens);
+                    JniUtils.backward((PtNDArray) l, (PtNDArray) l.onesLike(), false, false);
+                    loss += l.getFloat();
+                } finally {
+                    JniUtils.setGradMode(false);
+                }
+            }
+            double norm = optimizer.update(params, batch.learningRate());
+            return new StepMetrics(loss, norm, batch.learningRate(), tokens);
+        }
+    }
+
+    // ---------------------------------------------------------------- weights
+
+    @Override
+    public void save(Path dir) {
+        Checkpoints.save(this, dir);
+    }
+
+    @Override
+    public DjlEngine fork() {
+        NDManager target = NDManager.newBaseManager();
+        return new DjlEngine(tokenizer, options, target, model.copyTo(target));
+    }
+
+    @Override
+    public void close() {
+        optimizer.reset();
+        model.close();
+        manager.close();
+    }
+}
