@@ -222,5 +222,5 @@ class RolloutFilesTest {
             double advantage, String error) {
         return new Rollout(iteration, problem, sample, prompt, completion, logprobs, text, finish, temperature, reward,
                 correct, selected, advantage, error);
-    
+    }
 }
