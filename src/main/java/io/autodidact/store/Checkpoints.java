@@ -44,7 +44,7 @@ public final class Checkpoints {
             for (Path p : files.toList()) {
                 if (p.getFileName().toString().equals(MARKER)) continue;
                 if (Files.isRegularFile(p)) {
-                    try (FileChannel c = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                    try (FileChannel c = FileChannel.open(p, StandardOpenOption.READ)) {
                         c.force(true);
                     }
                     sizes.put(dir.relativize(p).toString().replace('\\', '/'), Files.size(p));
