@@ -1,0 +1,52 @@
+package io.autodidact.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.autodidact.loop.IterationMetrics;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * Per-iteration metrics ({@code metrics.jsonl}): one fsynced JSON line per iteration, readable by
+ * pandas ({@code pd.read_json(path, lines=True)}). When an iteration is redone after a crash its
+ * metrics are appended again and the later line wins, so the file never needs rewriting.
+ */
+public final class MetricsLog {
+
+    private final JsonLines lines;
+
+    public MetricsLog(Path file) {
+        this.lines = new JsonLines(file);
+    }
+
+    /** Appends {@code metrics} durably. */
+    public synchronized void append(IterationMetrics metrics) {
+        lines.append(metrics);
+    }
+
+    /** One entry per iteration, ascending; the last line for an iteration wins; a torn last line is dropped. */
+    public synchronized List<IterationMetrics> read() {
+        TreeMap<Integer, IterationMetrics> byIteration = new TreeMap<>();
+        int lineNumber = 0;
+        for (JsonNode node : lines.readAndRepair()) {
+            lineNumber++;
+            IterationMetrics m = decode(node, lineNumber);
+            byIteration.put(m.iteration(), m);
+        }
+        return new ArrayList<>(byIteration.values());
+    }
+
+    public Path file() {
+        return lines.file();
+    }
+
+    private IterationMetrics decode(JsonNode node, int lineNumber) {
+        try {
+            return StoreJson.MAPPER.treeToValue(node, IterationMetrics.class);
+        } catch (Exception e) {
+            throw new StoreCorruptedException(lines.file() + " entry " + lineNumber + " is not valid iteration metrics: "
+                    + e.getMessage().lines().findFirst().orElse("") + "; fix or remove that line by hand", e);
+        }
+    }
+}
