@@ -65,15 +65,18 @@ final class ArrowRows {
         long row = 0;
         while (reader.loadNextBatch()) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
+            List<String> names = new ArrayList<>();
             List<ValueVector> columns = new ArrayList<>();
             List<ValueVector> decoded = new ArrayList<>();
             try {
                 for (FieldVector vector : root.getFieldVectors()) {
+                    names.add(vector.getName());
                     DictionaryEncoding encoding = vector.getField().getDictionary();
                     if (encoding == null) {
                         columns.add(vector);
                     } else {
                         // Categorical columns (pandas "category") arrive dictionary-encoded; rows need the values.
+                        // The decoded vector carries the dictionary's name, hence the separate list of names.
                         Dictionary dictionary = reader.getDictionaryVectors().get(encoding.getId());
                         ValueVector values = DictionaryEncoder.decode(vector, dictionary);
                         decoded.add(values);
@@ -82,7 +85,7 @@ final class ArrowRows {
                 }
                 for (int i = 0; i < root.getRowCount(); i++, row++) {
                     Map<String, Object> fields = new LinkedHashMap<>();
-                    for (ValueVector column : columns) fields.put(column.getName(), value(column, i));
+                    for (int c = 0; c < columns.size(); c++) fields.put(names.get(c), value(columns.get(c), i));
                     Row record = new Row(file, "row " + row, "row-" + row, fields);
                     try {
                         action.accept(record);
