@@ -1,0 +1,308 @@
+package io.autodidact.task;
+
+import io.autodidact.loop.Problem;
+import io.autodidact.reward.Reward;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+
+/**
+ * Addition of two non-negative integers of up to {@code width} digits, with a scratchpad: the task the demo
+ * self-trains on. The format is fixed because the engine's character tokenizer and the demo rely on it.
+ *
+ * <p>Operands are zero-padded to the width and written least significant digit first, so that each
+ * output digit depends only on digits already seen. For width 6, {@code 123 + 45} is the prompt
+ * {@code 321000+540000=} and the completion
+ * <pre>
+ * 3580
+ * 2460
+ * 1010
+ * 0000
+ * 0000
+ * 0000
+ * >8610000</pre>
+ * one line per digit position {@code a_i b_i s_i c_i} (the digits, the sum digit, the carry out), then
+ * {@code >} and the sum zero-padded to {@code width + 1} digits, reversed. The problem's answer is the plain
+ * sum ({@code 168}). A problem's difficulty is the number of digits of its larger operand: the first operand
+ * has exactly that many digits, the second 1 to that many.
+ *
+ * <p>Held-out rule: a pair {@code (a, b)} belongs to the evaluation pool when
+ * {@code hash(hash(a) + b) mod 16 == 0} ({@link #heldOut}), about one pair in sixteen whatever the width
+ * or seed. Training problems and seed examples never use such a pair; eval sets use only such pairs.
+ */
+public final class AdditionTask implements BuiltInTask {
+    public static final String NAME = "addition";
+    /** Every character that can appear in a prompt or completion. */
+    public static final String ALPHABET = "0123456789+=>\n";
+    public static final int DEFAULT_WIDTH = 6;
+    /** The sum of two 18-digit numbers still fits in a long. */
+    public static final int MAX_WIDTH = 18;
+
+    private static final int HELD_OUT_MODULUS = 16;
+    // Fixed forever: eval sets must be the same in every run and version so results stay comparable.
+    private static final long EVAL_SEED = 0x5EED_ADD0_0000L;
+    private static final long[] POW10 = new long[MAX_WIDTH + 2];
+    // Above this many pairs, the held-out pool is too big to count and is treated as inexhaustible.
+    private static final long ENUMERABLE_PAIRS = 1_000_000;
+
+    static {
+        POW10[0] = 1;
+        for (int i = 1; i < POW10.length; i++) POW10[i] = POW10[i - 1] * 10;
+    }
+
+    /**
+     * The mix of difficulties in seed examples: most have 1..{@code shortMax} digits and a fraction
+     * {@code longFraction} have {@code longMin..longMax}. A few long examples give the base policy a
+     * non-zero success rate on long sums, which STaR needs to have anything to keep.
+     */
+    public record SeedMix(double longFraction, int shortMax, int longMin, int longMax) {
+        public SeedMix {
+            if (!(longFraction >= 0 && longFraction <= 1))
+                throw new IllegalArgumentException("seed long fraction must be in [0, 1], got " + longFraction);
+            if (shortMax < 1) throw new IllegalArgumentException("seed short max digits must be >= 1, got " + shortMax);
+            if (longMin < 1 || longMin > longMax)
+                throw new IllegalArgumentException("seed long digits must satisfy 1 <= long min <= long max, got "
+                        + longMin + ".." + longMax);
+        }
+
+        /** About 1.5% long examples: enough signal for STaR without making the base too strong. */
+        public static SeedMix defaults(int width) {
+            int shortMax = Math.min(3, width);
+            return new SeedMix(0.015, shortMax, Math.min(shortMax + 1, width), width);
+        }
+    }
+
+    private final int width;
+    private final SeedMix seedMix;
+    private final AdditionVerifier verifier = new AdditionVerifier();
+
+    public AdditionTask(int width, SeedMix seedMix) {
+        if (width < 1 || width > MAX_WIDTH)
+            throw new IllegalArgumentException("addition width must be in 1.." + MAX_WIDTH + ", got " + width);
+        this.width = width;
+        this.seedMix = seedMix;
+        checkDigits("seed short max", 1, seedMix.shortMax());
+        checkDigits("seed long digits", seedMix.longMin(), seedMix.longMax());
+    }
+
+    public AdditionTask(int width) {
+        this(width, SeedMix.defaults(width));
+    }
+
+    public AdditionTask() {
+        this(DEFAULT_WIDTH);
+    }
+
+    public int width() {
+        return width;
+    }
+
+    public SeedMix seedMix() {
+        return seedMix;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String alphabet() {
+        return ALPHABET;
+    }
+
+    @Override
+    public int maxDifficulty() {
+        return width;
+    }
+
+    @Override
+    public Reward verifier() {
+        return verifier;
+    }
+
+    /** {@code reverse(zeroPad(a)) + "+" + reverse(zeroPad(b)) + "="}. */
+    public String prompt(long a, long b) {
+        checkOperand("a", a);
+        checkOperand("b", b);
+        return reversedDigits(a, width) + "+" + reversedDigits(b, width) + "=";
+    }
+
+    /** The full correct completion: the scratchpad and the reversed, padded sum (no end token). */
+    public String solve(long a, long b) {
+        checkOperand("a", a);
+        checkOperand("b", b);
+        StringBuilder out = new StringBuilder(width * 5 + width + 2);
+        long carry = 0;
+        for (int i = 0; i < width; i++) {
+            long ai = a / POW10[i] % 10;
+            long bi = b / POW10[i] % 10;
+            long total = ai + bi + carry;
+            carry = total / 10;
+            out.append(ai).append(bi).append(total % 10).append(carry).append('\n');
+        }
+        return out.append('>').append(reversedDigits(a + b, width + 1)).toString();
+    }
+
+    /** The problem {@code a + b}, with the plain sum as its answer and the operands in its metadata. */
+    public Problem problem(String id, long a, long b) {
+        int difficulty = Math.max(digits(a), digits(b));
+        return new Problem(id, prompt(a, b), Optional.of(Long.toString(a + b)), Optional.of(NAME),
+                OptionalDouble.of(difficulty), Map.of("a", Long.toString(a), "b", Long.toString(b)));
+    }
+
+    /** Whether {@code (a, b)} is reserved for evaluation (see the class comment for the rule). */
+    public static boolean heldOut(long a, long b) {
+        return Long.remainderUnsigned(SplitMix64.hash(SplitMix64.hash(a) + b), HELD_OUT_MODULUS) == 0;
+    }
+
+    /** Ids are {@code add-<seed>-<n>}; the same seed gives the same problems. */
+    @Override
+    public List<Problem> problems(int count, int minDigits, int maxDigits, long seed) {
+        checkCount(count);
+        checkDigits("problem digits", minDigits, maxDigits);
+        SplitMix64 random = new SplitMix64(seed);
+        List<Problem> problems = new ArrayList<>(count);
+        for (int n = 0; n < count; n++) {
+            Pair pair = trainingPair(random, random.between(minDigits, maxDigits));
+            problems.add(problem("add-" + seed + "-" + n, pair.a(), pair.b()));
+        }
+        return List.copyOf(problems);
+    }
+
+    /**
+     * The fixed held-out set for one difficulty: the same {@code count} problems in every run (ids
+     * {@code add-eval-<digits>-<n>}), all held out. Problems are distinct while the held-out pool lasts; the
+     * pools are small for short sums (1 digit: 3 of 100 pairs; 2 digits: 552 of 9000), so larger sets cycle
+     * through them again.
+     */
+    public List<Problem> evalSet(int digits, int count) {
+        checkCount(count);
+        checkDigits("eval digits", digits, digits);
+        SplitMix64 random = new SplitMix64(EVAL_SEED + digits);
+        long poolSize = heldOutPoolSize(digits);
+        Set<Pair> used = new HashSet<>();
+        List<Problem> problems = new ArrayList<>(count);
+        while (problems.size() < count) {
+            Pair pair = drawPair(random, digits);
+            if (!heldOut(pair.a(), pair.b())) continue;
+            if (used.size() == poolSize) used.clear();
+            if (!used.add(pair)) continue;
+            problems.add(problem("add-eval-" + digits + "-" + problems.size(), pair.a(), pair.b()));
+        }
+        return List.copyOf(problems);
+    }
+
+    /** One eval set per difficulty 1..width, named {@code <d>-digit}. */
+    @Override
+    public List<EvalSet> evalSets(int countPerSet) {
+        List<EvalSet> sets = new ArrayList<>(width);
+        for (int d = 1; d <= width; d++) sets.add(new EvalSet(d + "-digit", evalSet(d, countPerSet)));
+        return List.copyOf(sets);
+    }
+
+    @Override
+    public List<SeedExample> seedExamples(int count, long seed) {
+        return seedExamples(count, seedMix.longFraction(), seedMix.shortMax(), seedMix.longMin(),
+                seedMix.longMax(), seed);
+    }
+
+    /**
+     * Labelled examples: {@code round(count * longFraction)} with {@code longMin..longMax} digits, the rest
+     * with {@code 1..shortMax}, difficulty uniform within each range, in shuffled order; never held out.
+     */
+    public List<SeedExample> seedExamples(int count, double longFraction, int shortMax, int longMin, int longMax,
+            long seed) {
+        checkCount(count);
+        SeedMix mix = new SeedMix(longFraction, shortMax, longMin, longMax);
+        checkDigits("seed short max", 1, mix.shortMax());
+        checkDigits("seed long digits", mix.longMin(), mix.longMax());
+        SplitMix64 random = new SplitMix64(seed);
+        int longCount = (int) Math.round(count * longFraction);
+        boolean[] isLong = new boolean[count];
+        for (int i = 0; i < longCount; i++) isLong[i] = true;
+        for (int i = count - 1; i > 0; i--) {
+            int j = (int) random.below(i + 1);
+            boolean t = isLong[i];
+            isLong[i] = isLong[j];
+            isLong[j] = t;
+        }
+        List<SeedExample> examples = new ArrayList<>(count);
+        for (boolean longOne : isLong) {
+            int digits = longOne ? random.between(longMin, longMax) : random.between(1, shortMax);
+            Pair pair = trainingPair(random, digits);
+            examples.add(new SeedExample(prompt(pair.a(), pair.b()), solve(pair.a(), pair.b())));
+        }
+        return List.copyOf(examples);
+    }
+
+    private record Pair(long a, long b) {}
+
+    private Pair trainingPair(SplitMix64 random, int digits) {
+        while (true) {
+            Pair pair = drawPair(random, digits);
+            if (!heldOut(pair.a(), pair.b())) return pair;
+        }
+    }
+
+    /** First operand with exactly {@code digits} digits, second with 1..digits digits. */
+    private static Pair drawPair(SplitMix64 random, int digits) {
+        long a = withDigits(random, digits);
+        long b = withDigits(random, random.between(1, digits));
+        return new Pair(a, b);
+    }
+
+    private static long withDigits(SplitMix64 random, int digits) {
+        // 0 counts as a 1-digit number, so 1-digit operands are 0..9.
+        if (digits == 1) return random.below(10);
+        return POW10[digits - 1] + random.below(9 * POW10[digits - 1]);
+    }
+
+    /** The number of held-out pairs of a difficulty when small enough to count, else Long.MAX_VALUE. */
+    private static long heldOutPoolSize(int digits) {
+        long firstCount = digits == 1 ? 10 : 9 * POW10[digits - 1];
+        long secondCount = POW10[digits];
+        if (firstCount > ENUMERABLE_PAIRS / secondCount) return Long.MAX_VALUE;
+        long firstFrom = digits == 1 ? 0 : POW10[digits - 1];
+        long size = 0;
+        for (long a = firstFrom; a < firstFrom + firstCount; a++)
+            for (long b = 0; b < secondCount; b++)
+                if (heldOut(a, b)) size++;
+        return size;
+    }
+
+    static int digits(long n) {
+        int d = 1;
+        while (d < POW10.length - 1 && n >= POW10[d]) d++;
+        return d;
+    }
+
+    private static String reversedDigits(long n, int padTo) {
+        StringBuilder out = new StringBuilder(padTo);
+        for (int i = 0; i < padTo; i++) {
+            out.append((char) ('0' + n % 10));
+            n /= 10;
+        }
+        return out.toString();
+    }
+
+    private void checkOperand(String name, long value) {
+        if (value < 0 || value >= POW10[width])
+            throw new IllegalArgumentException("operand " + name + " must be in 0.." + (POW10[width] - 1)
+                    + " for width " + width + ", got " + value);
+    }
+
+    private void checkDigits(String what, int min, int max) {
+        if (min < 1 || max > width || min > max)
+            throw new IllegalArgumentException(what + " must satisfy 1 <= min <= max <= width " + width + ", got "
+                    + min + ".." + max);
+    }
+
+    private static void checkCount(int count) {
+        if (count < 0) throw new IllegalArgumentException("count must be >= 0, got " + count);
+    }
+}

@@ -1,0 +1,35 @@
+package io.autodidact.task;
+
+import io.autodidact.loop.Problem;
+import io.autodidact.reward.Reward;
+import java.util.List;
+
+/**
+ * A task that ships with Autodidact: it generates its own problems, held-out evaluation sets and labelled
+ * seed examples, and knows how to verify answers, so a demo or benchmark needs no dataset files.
+ * Obtained by name from {@link Tasks#named}.
+ */
+public interface BuiltInTask {
+    String name();
+
+    /** Every character that can appear in a prompt or completion: what a character tokenizer needs. */
+    String alphabet();
+
+    /** Difficulties run from 1 to this, inclusive. */
+    int maxDifficulty();
+
+    /**
+     * Training problems with difficulty drawn uniformly from {@code minDifficulty..maxDifficulty},
+     * deterministic for a seed and never in any of {@link #evalSets}.
+     */
+    List<Problem> problems(int count, int minDifficulty, int maxDifficulty, long seed);
+
+    /** The fixed held-out sets, one per difficulty, {@code countPerSet} problems each; the same in every run. */
+    List<EvalSet> evalSets(int countPerSet);
+
+    /** Labelled examples for training the base policy, in the task's configured mix of difficulties. */
+    List<SeedExample> seedExamples(int count, long seed);
+
+    /** Checks completions against {@link Problem#answer()}. */
+    Reward verifier();
+}
