@@ -47,7 +47,7 @@ pick_openblas "$ALT"
 pick_openblas "$ALT_LAPACK" || true
 
 echo "--- update-alternatives --display $ALT"
-update-alternatives --display "$ALT" | head -3
+update-alternatives --display "$ALT" | sed -n 1,3p
 
 "$PY" - <<'PYEOF'
 import os
@@ -64,8 +64,10 @@ try:
     blas = "openblas" if any("openblas" in p for p in real) else ("mkl" if any("mkl" in p for p in real) else "reference")
 except OSError:
     pass
+import re
 cfg = torch.__config__.show()
-print("\n".join(l for l in cfg.splitlines() if "BLAS" in l or "LAPACK" in l) or cfg)
+info = re.findall(r"\b(BLAS_INFO=[^,\s]+|LAPACK_INFO=[^,\s]+)", cfg)
+print("torch build:", ", ".join(info) or "?", "(generic = whatever libblas.so.3 the alternatives select)")
 print("active BLAS:", blas)
 if blas == "reference":
     raise SystemExit("bench-setup: torch is using the reference BLAS; the baseline would be meaningless")
