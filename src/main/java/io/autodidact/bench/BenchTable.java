@@ -42,6 +42,7 @@ public final class BenchTable {
     private final String title;
     private final List<Row> rows = new ArrayList<>();
     private final Map<String, Object> notes = new LinkedHashMap<>();
+    private final Map<String, Object> metrics = new LinkedHashMap<>();
 
     /** {@code name} names the JSON file; {@code title} heads the printed table. */
     public BenchTable(String name, String title) {
@@ -65,6 +66,12 @@ public final class BenchTable {
     }
 
     /** Context printed under the table and stored in the JSON (threads, BLAS, model size, raw results). */
+    /** A top-level key of the JSON document (the figures scripts and dashboards read). */
+    public BenchTable metric(String key, Object value) {
+        metrics.put(key, value);
+        return this;
+    }
+
     public BenchTable note(String key, Object value) {
         notes.put(key, value);
         return this;
@@ -125,6 +132,7 @@ public final class BenchTable {
         doc.put("name", name);
         doc.put("title", title);
         doc.put("created", Instant.now().toString());
+        doc.putAll(metrics);
         List<Map<String, Object>> rs = new ArrayList<>();
         for (Row r : rows) {
             Map<String, Object> m = new LinkedHashMap<>();

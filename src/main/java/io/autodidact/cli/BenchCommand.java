@@ -1,0 +1,83 @@
+package io.autodidact.cli;
+
+import io.autodidact.bench.BenchTable;
+import io.autodidact.bench.EngineBench;
+import io.autodidact.bench.TorchBaseline;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code autodidact bench engine}: the DJL engine against PyTorch eager, same model and threads, in one run. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks that print a table and write target/bench/<name>.json. Not part of CI.")
+final class BenchCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: engine.")
+    String name;
+
+    @Option(names = "--threads", description = "Threads for both sides (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+    int threads;
+
+    @Option(names = "--train-steps", description = "Timed training steps (default: ${DEFAULT-VALUE}).", defaultValue = "30")
+    int trainSteps;
+
+    @Option(names = "--memory-steps", description = "Training steps and generation batches of the memory check (default: ${DEFAULT-VALUE}; 0 skips).",
+            defaultValue = "1000")
+    int memorySteps;
+
+    @Option(names = "--no-install", description = "Do not run scripts/bench-setup.sh when PyTorch is missing; fail instead.")
+    boolean noInstall;
+
+    @Option(names = "--out", description = "Directory for the JSON (default: ${DEFAULT-VALUE}).", defaultValue = "target/bench")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!name.equals("engine")) {
+            System.err.println("autodidact bench: unknown benchmark '" + name + "'; available: engine");
+            return 2;
+        }
+        var d = EngineBench.Options.defaults(threads);
+        var o = new EngineBench.Options(d.vocab(), d.hidden(), d.layers(), d.heads(), d.kvHeads(), d.context(), d.trainBatch(),
+                trainSteps, d.warmupSteps(), d.genBatch(), d.promptLen(), d.genTokens(), d.genRepeats(), threads, d.seed(), memorySteps);
+        Map<String, Object> djl = EngineBench.run(o, System.err::println);
+
+        TorchBaseline torch = new TorchBaseline();
+        torch.ensureTorch(!noInstall, System.err::println);
+        Map<String, Object> options = o.torchOptions();
+        options.put("gen-mode", "both");
+        Map<String, Object> pt = torch.run(options, Duration.ofMinutes(20), line -> System.err.println("torch: " + line));
+
+        Double djlTrain = BenchTable.number(djl, "djl_train_tokens_per_s"), ptTrain = BenchTable.number(pt, "torch_train_tokens_per_s");
+        Double djlGen = BenchTable.number(djl, "djl_generate_tokens_per_s"), ptGen = BenchTable.number(pt, "torch_generate_tokens_per_s");
+        BenchTable table = new BenchTable("engine", "bench engine: DJL (in-process) vs PyTorch eager, " + djl.get("params")
+                + " parameters, " + threads + " threads")
+                .higher("train", "tokens/s", djlTrain, ptTrain)
+                .lower("train step", "ms", BenchTable.number(djl, "djl_train_step_ms"), BenchTable.number(pt, "torch_train_step_ms"))
+                .higher("generate (torch: KV cache)", "tokens/s", djlGen, ptGen)
+                .higher("generate (torch: naive loop)", "tokens/s", djlGen, BenchTable.number(pt, "torch_generate_naive_tokens_per_s"))
+                .metric("djl_train_tokens_per_s", djlTrain)
+                .metric("torch_train_tokens_per_s", ptTrain)
+                .metric("train_ratio", djlTrain / ptTrain)
+                .metric("djl_generate_tokens_per_s", djlGen)
+                .metric("torch_generate_tokens_per_s", ptGen)
+                .metric("generate_ratio", djlGen / ptGen)
+                .metric("torch_generate_naive_tokens_per_s", pt.get("torch_generate_naive_tokens_per_s"))
+                .metric("generate_ratio_vs_naive", djlGen / BenchTable.number(pt, "torch_generate_naive_tokens_per_s"))
+                .metric("threads", threads)
+                .note("torch BLAS", pt.get("blas"))
+                .note("djl", djl)
+                .note("torch", pt);
+        table.print(System.out);
+        if (djl.containsKey("rss_growth_mib_train"))
+            System.out.printf("native memory over %d training steps: %+.1f MiB; over %d generation batches: %+.1f MiB (RSS)%n",
+                    memorySteps, (double) djl.get("rss_growth_mib_train"), memorySteps, (double) djl.get("rss_growth_mib_generate"));
+        System.out.println("foreign CPU share (should be ~0): djl train " + djl.get("djl_train_foreign_cpu_share") + ", torch train "
+                + pt.get("torch_train_foreign_cpu_share"));
+        System.out.println("wrote " + table.writeJson(out));
+        return 0;
+    }
+}

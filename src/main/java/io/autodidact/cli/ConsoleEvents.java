@@ -1,0 +1,76 @@
+package io.autodidact.cli;
+
+import io.autodidact.loop.IterationMetrics;
+import io.autodidact.loop.LoopEvents;
+import io.autodidact.loop.Stage;
+import java.io.PrintStream;
+import java.util.Map;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/** Progress bars (with rate and ETA) for long stages, and one table row per finished iteration. */
+final class ConsoleEvents implements LoopEvents {
+    private final PrintStream out;
+    private ProgressBar bar;
+    private boolean headerPrinted;
+
+    ConsoleEvents(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public void stageStarted(int iteration, Stage stage, long total, String unit) {
+        closeBar();
+        if (total <= 0) return;
+        bar = new ProgressBarBuilder()
+                .setTaskName(String.format("iter %d %-9s", iteration, stage.name().toLowerCase()))
+                .setInitialMax(total)
+                .setUnit(" " + unit, 1)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(250)
+                .showSpeed()
+                .setMaxRenderedLength(110)
+                .continuousUpdate()
+                .build();
+    }
+
+    @Override
+    public void progress(int iteration, Stage stage, long done) {
+        if (bar != null) bar.stepTo(done);
+    }
+
+    @Override
+    public void stageFinished(int iteration, Stage stage, double seconds) {
+        closeBar();
+    }
+
+    @Override
+    public void iterationFinished(IterationMetrics m) {
+        closeBar();
+        if (!headerPrinted) {
+            out.printf("%n%4s  %6s  %-44s %8s %8s %8s %7s%n", "iter", "pass@1", "pass@1 by difficulty", "correct", "selected", "loss", "secs");
+            headerPrinted = true;
+        }
+        StringBuilder by = new StringBuilder();
+        for (Map.Entry<String, Double> e : m.evalPass1ByDifficulty().entrySet())
+            by.append(String.format("%s:%3.0f ", e.getKey(), 100 * e.getValue()));
+        double secs = m.stageSeconds().values().stream().mapToDouble(Double::doubleValue).sum();
+        out.printf("%4d  %5.1f%%  %-44s %8d %8d %8s %7.1f%n", m.iteration(), 100 * m.evalPass1(), by.toString().trim(),
+                m.samplesCorrect(), m.samplesSelected(), m.trained() ? String.format("%.4f", m.trainLoss()) : "-", secs);
+        out.flush();
+    }
+
+    @Override
+    public void message(String text) {
+        closeBar();
+        out.println(text);
+    }
+
+    private void closeBar() {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.autodidact.cli;
+
+import io.autodidact.engine.djl.DjlEngineFactory;
+import io.autodidact.engine.djl.EngineOptions;
+import io.autodidact.loop.RunSpec;
+import io.autodidact.loop.RunSpecReader;
+import io.autodidact.run.RunLauncher;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code autodidact run CONFIG [--run-dir DIR] [--set k=v ...]} or {@code autodidact run --resume DIR}. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run a self-training loop from a config, or resume one.")
+final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "Run config (YAML or JSON).")
+    Path config;
+
+    @Option(names = "--run-dir", description = "Where the run writes (default: runs/<name>-<timestamp>).")
+    Path runDir;
+
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue a run that stopped or was killed.")
+    Path resume;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config value, e.g. --set recipe.samples=4.")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--runs", description = "Root of run directories (default: ${DEFAULT-VALUE}).", defaultValue = "runs")
+    Path runsRoot;
+
+    @Override
+    public Integer call() {
+        if ((config == null) == (resume == null)) {
+            System.err.println("autodidact run: give a CONFIG file, or --resume RUN_DIR");
+            return 2;
+        }
+        ConsoleEvents events = new ConsoleEvents(System.out);
+        RunLauncher.Prepared run;
+        if (resume != null) {
+            run = RunLauncher.resume(resume, factory(RunSpecReader.fromMap(
+                    io.autodidact.store.RunDirectory.open(resume).readRunConfig(), resume.toAbsolutePath())), events);
+            System.out.println("Resuming " + resume);
+        } else {
+            RunSpec spec = RunSpecReader.read(config, overrides);
+            Path dir = runDir != null ? runDir : RunLauncher.defaultRunDir(runsRoot, spec);
+            run = RunLauncher.start(spec, dir, factory(spec), events);
+            System.out.println("Run " + dir);
+        }
+        return Summary.print(run.runner().run(), System.out);
+    }
+
+    static DjlEngineFactory factory(RunSpec spec) {
+        int threads = spec.engine().threads() > 0 ? spec.engine().threads() : Runtime.getRuntime().availableProcessors();
+        return new DjlEngineFactory(EngineOptions.defaults().withThreads(threads).withMaxBatchRows(spec.engine().maxBatchRows()));
+    }
+
+    /** The end-of-run table. */
+    static final class Summary {
+        @SuppressWarnings("unchecked")
+        static int print(Map<String, Object> s, java.io.PrintStream out) {
+            out.printf("%n== %s: %s, %s iterations ==%n", s.get("run"), s.get("recipe"), s.get("iterations"));
+            out.printf("held-out pass@1 on sets %s: base %.1f%% -> final %.1f%%  (%+.1f points)%n", s.get("accuracy_sets"), 100 * (double) s.get("base_accuracy"),
+                    100 * (double) s.get("final_accuracy"), 100 * ((double) s.get("final_accuracy") - (double) s.get("base_accuracy")));
+            out.printf("wall time %.0f s; report %s%n", (double) s.get("wall_seconds"), s.get("report"));
+            return 0;
+        }
+    }
+}

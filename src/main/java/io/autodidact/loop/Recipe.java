@@ -1,0 +1,42 @@
+package io.autodidact.loop;
+
+import io.autodidact.engine.SamplingParams;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One self-training algorithm: how to sample, which scored samples to keep (and with what weight),
+ * and how to train on them. The {@link LoopRunner} owns everything else: stages, durability, resume.
+ */
+public interface Recipe {
+    String name();
+
+    /** Sampling for the GENERATE stage of an iteration. */
+    SamplingParams sampling(int iteration, int maxNewTokens, long seed);
+
+    /**
+     * Marks which scored rollouts to train on (and sets their advantage/weight). Must return every
+     * rollout given, in order, so the stored set stays complete.
+     */
+    List<Rollout> select(int iteration, List<Rollout> scored);
+
+    /** How to train on the selection. */
+    TrainPlan trainPlan(int iteration);
+
+    /** The recipe's resolved options, for run.yaml and the API. */
+    Map<String, Object> options();
+
+    /**
+     * @param steps optimizer steps this iteration
+     * @param demonstrationMix fraction of each batch drawn from the demonstrations (keeps the format alive)
+     * @param restartFromBase train from the base policy each iteration (ReST-EM) or continue (STaR variants)
+     */
+    record TrainPlan(int steps, int batchSize, double lr, int warmupSteps, double demonstrationMix, boolean restartFromBase) {
+        public TrainPlan {
+            if (steps < 0) throw new IllegalArgumentException("train steps must be >= 0, got " + steps);
+            if (batchSize < 1) throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
+            if (!(demonstrationMix >= 0 && demonstrationMix < 1))
+                throw new IllegalArgumentException("demonstration_mix must be in [0, 1), got " + demonstrationMix);
+        }
+    }
+}

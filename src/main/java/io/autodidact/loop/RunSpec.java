@@ -1,0 +1,160 @@
+package io.autodidact.loop;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A validated run configuration. Built only by {@link RunSpecReader}, which fills defaults and refuses
+ * unknown keys and wrong types before any work starts; {@link #toMap()} is the resolved form written to
+ * the run's {@code run.yaml}, so a run can always be reproduced from its own directory.
+ */
+public record RunSpec(
+        String name,
+        long seed,
+        int iterations,
+        TaskSpec task,
+        ModelSpec model,
+        Optional<BootstrapSpec> bootstrap,
+        RecipeSpec recipe,
+        GenerateSpec generate,
+        EvalSpec eval,
+        EngineSpec engine) {
+
+    public RunSpec {
+        if (name.isBlank() || !name.matches("[A-Za-z0-9._-]+"))
+            throw ConfigMap.error("name", "must be letters, digits, '.', '_' or '-', got \"" + name + "\"");
+        if (iterations < 0) throw ConfigMap.error("iterations", "must be >= 0, got " + iterations);
+    }
+
+    /** Where problems come from: a built-in task by name, or dataset files with a Java verifier. */
+    public record TaskSpec(
+            Optional<String> builtIn,
+            Map<String, Object> options,
+            Optional<Path> dataset,
+            Optional<Path> evalDataset,
+            String verifier,
+            Map<String, Object> verifierOptions,
+            int problemsPerIteration,
+            int minDifficulty,
+            int maxDifficulty) {
+        public TaskSpec {
+            if (builtIn.isEmpty() && dataset.isEmpty())
+                throw ConfigMap.error("task", "give either task.name (a built-in task, e.g. addition) or task.dataset (a JSONL or Arrow file)");
+            if (builtIn.isPresent() && dataset.isPresent())
+                throw ConfigMap.error("task", "give task.name or task.dataset, not both");
+            for (Optional<Path> p : List.of(dataset, evalDataset))
+                if (p.isPresent() && !Files.isRegularFile(p.get()))
+                    throw ConfigMap.error(p == dataset ? "task.dataset" : "task.eval_dataset",
+                            "file " + p.get() + " does not exist; give a path relative to the config file or absolute");
+            if (problemsPerIteration < 1) throw ConfigMap.error("task.problems_per_iteration", "must be >= 1, got " + problemsPerIteration);
+            if (minDifficulty > maxDifficulty)
+                throw ConfigMap.error("task.min_difficulty", "(" + minDifficulty + ") exceeds task.max_difficulty (" + maxDifficulty + ")");
+            options = Map.copyOf(options);
+            verifierOptions = Map.copyOf(verifierOptions);
+        }
+    }
+
+    /** The policy: a checkpoint directory to start from, or a fresh model of the given shape. */
+    public record ModelSpec(Optional<Path> checkpoint, int hidden, int layers, int heads, int kvHeads, int context) {
+        public ModelSpec {
+            if (checkpoint.isPresent() && !Files.isDirectory(checkpoint.get()))
+                throw ConfigMap.error("model.checkpoint", "directory " + checkpoint.get() + " does not exist");
+            if (hidden % heads != 0) throw ConfigMap.error("model.hidden", "(" + hidden + ") must be a multiple of model.heads (" + heads + ")");
+            if (heads % kvHeads != 0) throw ConfigMap.error("model.kv_heads", "(" + kvHeads + ") must divide model.heads (" + heads + ")");
+        }
+    }
+
+    /** Supervised training of the base policy on labelled demonstrations before the loop. */
+    public record BootstrapSpec(Optional<Path> seedFile, int examples, int steps, int batchSize, double lr, int warmupSteps) {
+        public BootstrapSpec {
+            if (seedFile.isPresent() && !Files.isRegularFile(seedFile.get()))
+                throw ConfigMap.error("bootstrap.seed_file", "file " + seedFile.get() + " does not exist");
+        }
+    }
+
+    public record RecipeSpec(String name, Map<String, Object> options) {
+        public RecipeSpec {
+            options = Map.copyOf(options);
+        }
+    }
+
+    /** How rollouts are produced and stored: problems per durable part, and the completion budget. */
+    public record GenerateSpec(int partProblems, int maxNewTokens) {}
+
+    /**
+     * Held-out evaluation: greedy pass@1 and pass@k at a temperature, on {@code perDifficulty} problems per
+     * difficulty. {@code headline} names the sets whose mean is the run's headline accuracy (empty = all sets):
+     * a demo that targets long sums reports accuracy on them, while every set stays in the metrics.
+     */
+    public record EvalSpec(int perDifficulty, int passK, double temperature, List<String> headline) {
+        public EvalSpec {
+            headline = List.copyOf(headline);
+        }
+    }
+
+    public record EngineSpec(int threads, int maxBatchRows) {}
+
+    private static Object headlineValue(String name) {
+        return name.matches("\\d+") ? Integer.parseInt(name) : name;
+    }
+
+    public RunSpec withIterations(int value) {
+        return new RunSpec(name, seed, value, task, model, bootstrap, recipe, generate, eval, engine);
+    }
+
+    /** The resolved configuration, every default filled in. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("seed", seed);
+        m.put("iterations", iterations);
+        Map<String, Object> t = new LinkedHashMap<>();
+        task.builtIn().ifPresent(n -> t.put("name", n));
+        if (!task.options().isEmpty()) t.put("options", task.options());
+        task.dataset().ifPresent(p -> t.put("dataset", p.toString()));
+        task.evalDataset().ifPresent(p -> t.put("eval_dataset", p.toString()));
+        if (task.dataset().isPresent()) {
+            t.put("verifier", task.verifier());
+            if (!task.verifierOptions().isEmpty()) t.put("verifier_options", task.verifierOptions());
+        }
+        t.put("problems_per_iteration", task.problemsPerIteration());
+        t.put("min_difficulty", task.minDifficulty());
+        t.put("max_difficulty", task.maxDifficulty());
+        m.put("task", t);
+        Map<String, Object> mo = new LinkedHashMap<>();
+        model.checkpoint().ifPresent(p -> mo.put("checkpoint", p.toString()));
+        mo.put("hidden", model.hidden());
+        mo.put("layers", model.layers());
+        mo.put("heads", model.heads());
+        mo.put("kv_heads", model.kvHeads());
+        mo.put("context", model.context());
+        m.put("model", mo);
+        bootstrap.ifPresent(b -> {
+            Map<String, Object> bm = new LinkedHashMap<>();
+            bm.put("seed_file", b.seedFile().map(Path::toString).orElse("builtin"));
+            bm.put("examples", b.examples());
+            bm.put("steps", b.steps());
+            bm.put("batch_size", b.batchSize());
+            bm.put("lr", b.lr());
+            bm.put("warmup_steps", b.warmupSteps());
+            m.put("bootstrap", bm);
+        });
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("name", recipe.name());
+        r.putAll(recipe.options());
+        m.put("recipe", r);
+        m.put("generate", Map.of("part_problems", generate.partProblems(), "max_new_tokens", generate.maxNewTokens()));
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("per_difficulty", eval.perDifficulty());
+        ev.put("pass_k", eval.passK());
+        ev.put("temperature", eval.temperature());
+        ev.put("headline", eval.headline().stream().map(RunSpec::headlineValue).toList());
+        m.put("eval", ev);
+        m.put("engine", Map.of("threads", engine.threads(), "max_batch_rows", engine.maxBatchRows()));
+        return m;
+    }
+}

@@ -1,0 +1,141 @@
+package io.autodidact.loop;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * Reads a run config (YAML, or JSON, which is YAML) with {@code --set key.path=value} overrides, fills
+ * the defaults documented in {@code configs/defaults.yaml}, and validates everything before any work
+ * starts. The recipe's own options are validated by the recipe.
+ */
+public final class RunSpecReader {
+    private RunSpecReader() {}
+
+    public static RunSpec read(Path file, List<String> overrides) {
+        if (!Files.isRegularFile(file)) throw ConfigMap.error("config", "file " + file + " does not exist");
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw ConfigMap.error("config", "cannot read " + file + ": " + e.getMessage());
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(text, base, overrides, file.toString());
+    }
+
+    public static RunSpec parse(String text, Path base, List<String> overrides, String source) {
+        Map<String, Object> root = load(text, source);
+        for (String o : overrides) applyOverride(root, o);
+        return fromMap(root, base);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> load(String text, String source) {
+        Object doc;
+        try {
+            doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+        } catch (YAMLException e) {
+            throw ConfigMap.error("config", source + " is not valid YAML/JSON: " + e.getMessage());
+        }
+        if (doc == null) return new LinkedHashMap<>();
+        if (!(doc instanceof Map<?, ?> m)) throw ConfigMap.error("config", source + " must be a mapping of keys to values");
+        return deepCopy((Map<String, Object>) m);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> deepCopy(Map<String, Object> m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (var e : m.entrySet())
+            out.put(String.valueOf(e.getKey()), e.getValue() instanceof Map<?, ?> sub ? deepCopy((Map<String, Object>) sub) : e.getValue());
+        return out;
+    }
+
+    /** {@code a.b.c=value}; the value is parsed as YAML so numbers and booleans keep their types. */
+    @SuppressWarnings("unchecked")
+    static void applyOverride(Map<String, Object> root, String override) {
+        int eq = override.indexOf('=');
+        if (eq <= 0) throw ConfigMap.error("--set", "expected key.path=value, got \"" + override + "\"");
+        String[] keys = override.substring(0, eq).trim().split("\\.");
+        Object value = new Yaml(new SafeConstructor(new LoaderOptions())).load(override.substring(eq + 1));
+        Map<String, Object> node = root;
+        for (int i = 0; i < keys.length - 1; i++) {
+            Object next = node.get(keys[i]);
+            if (!(next instanceof Map<?, ?>)) {
+                next = new LinkedHashMap<String, Object>();
+                node.put(keys[i], next);
+            }
+            node = (Map<String, Object>) next;
+        }
+        node.put(keys[keys.length - 1], value);
+    }
+
+    public static RunSpec fromMap(Map<String, Object> root, Path base) {
+        ConfigMap c = new ConfigMap("", root);
+        String name = c.string("name", "run");
+        long seed = c.longValue("seed", 0);
+        int iterations = c.integer("iterations", 4, 0, 10_000);
+
+        ConfigMap t = c.section("task");
+        Optional<String> builtIn = Optional.ofNullable(t.string("name", null));
+        Map<String, Object> taskOptions = t.raw("options");
+        Optional<Path> dataset = path(t.string("dataset", null), base);
+        Optional<Path> evalDataset = path(t.string("eval_dataset", null), base);
+        String verifier = t.string("verifier", "exact");
+        Map<String, Object> verifierOptions = t.raw("verifier_options");
+        int problems = t.integer("problems_per_iteration", 1000, 1, 10_000_000);
+        int minD = t.integer("min_difficulty", 1, 0, 1000);
+        int maxD = t.integer("max_difficulty", 6, 0, 1000);
+        t.finish();
+        var task = new RunSpec.TaskSpec(builtIn, taskOptions, dataset, evalDataset, verifier, verifierOptions, problems, minD, maxD);
+
+        ConfigMap m = c.section("model");
+        var model = new RunSpec.ModelSpec(path(m.string("checkpoint", null), base), m.integer("hidden", 64, 8, 65_536),
+                m.integer("layers", 2, 1, 256), m.integer("heads", 4, 1, 256), m.integer("kv_heads", 4, 1, 256),
+                m.integer("context", 64, 8, 1 << 20));
+        m.finish();
+
+        Optional<RunSpec.BootstrapSpec> bootstrap = Optional.empty();
+        if (c.has("bootstrap")) {
+            ConfigMap b = c.section("bootstrap");
+            String seedFile = b.string("seed_file", "builtin");
+            bootstrap = Optional.of(new RunSpec.BootstrapSpec(seedFile.equals("builtin") ? Optional.empty() : path(seedFile, base),
+                    b.integer("examples", 5000, 1, 100_000_000), b.integer("steps", 1500, 0, 100_000_000),
+                    b.integer("batch_size", 128, 1, 1_000_000), b.number("lr", 3e-3, 0, 10), b.integer("warmup_steps", 100, 0, 100_000_000)));
+            b.finish();
+        }
+
+        Map<String, Object> recipeRaw = new LinkedHashMap<>(c.raw("recipe"));
+        Object recipeName = recipeRaw.remove("name");
+        if (recipeName != null && !(recipeName instanceof String))
+            throw ConfigMap.error("recipe.name", "must be a string, got " + recipeName);
+        var recipe = new RunSpec.RecipeSpec(recipeName == null ? "star" : (String) recipeName, recipeRaw);
+
+        ConfigMap g = c.section("generate");
+        var generate = new RunSpec.GenerateSpec(g.integer("part_problems", 500, 1, 1_000_000), g.integer("max_new_tokens", 64, 1, 1 << 20));
+        g.finish();
+        ConfigMap e = c.section("eval");
+        var eval = new RunSpec.EvalSpec(e.integer("per_difficulty", 100, 1, 1_000_000), e.integer("pass_k", 8, 0, 1024),
+                e.number("temperature", 1.0, 0, 10), e.strings("headline", List.of()));
+        e.finish();
+        ConfigMap en = c.section("engine");
+        var engine = new RunSpec.EngineSpec(en.integer("threads", 0, 0, 1024), en.integer("max_batch_rows", 512, 1, 1 << 20));
+        en.finish();
+        c.finish();
+        return new RunSpec(name, seed, iterations, task, model, bootstrap, recipe, generate, eval, engine);
+    }
+
+    private static Optional<Path> path(String value, Path base) {
+        if (value == null) return Optional.empty();
+        Path p = Path.of(value);
+        return Optional.of(p.isAbsolute() ? p : base.resolve(p).normalize());
+    }
+}

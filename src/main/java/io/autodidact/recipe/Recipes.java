@@ -1,0 +1,20 @@
+package io.autodidact.recipe;
+
+import io.autodidact.loop.ConfigMap;
+import io.autodidact.loop.Recipe;
+import java.util.List;
+import java.util.Map;
+
+/** The recipes a run config can name. */
+public final class Recipes {
+    public static final List<String> NAMES = List.of(Star.NAME);
+
+    private Recipes() {}
+
+    public static Recipe named(String name, Map<String, Object> options) {
+        return switch (name) {
+            case Star.NAME -> new Star(options);
+            default -> throw ConfigMap.error("recipe.name", "unknown recipe \"" + name + "\"; available: " + NAMES);
+        };
+    }
+}

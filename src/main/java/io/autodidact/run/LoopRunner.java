@@ -1,0 +1,457 @@
+package io.autodidact.run;
+
+import io.autodidact.engine.CharTokenizer;
+import io.autodidact.engine.EngineFactory;
+import io.autodidact.engine.Generation;
+import io.autodidact.engine.PolicyEngine;
+import io.autodidact.engine.SamplingParams;
+import io.autodidact.engine.StepMetrics;
+import io.autodidact.engine.Tokenizer;
+import io.autodidact.engine.TrainBatch;
+import io.autodidact.engine.TrainSequence;
+import io.autodidact.loop.Demonstration;
+import io.autodidact.loop.IterationMetrics;
+import io.autodidact.loop.LoopEvents;
+import io.autodidact.loop.LrSchedule;
+import io.autodidact.loop.Problem;
+import io.autodidact.loop.Recipe;
+import io.autodidact.loop.RewardStats;
+import io.autodidact.loop.Rollout;
+import io.autodidact.loop.RunSpec;
+import io.autodidact.loop.Stage;
+import io.autodidact.loop.Workload;
+import io.autodidact.reward.Sample;
+import io.autodidact.reward.Score;
+import io.autodidact.store.JournalEntry;
+import io.autodidact.store.Report;
+import io.autodidact.store.RolloutFiles;
+import io.autodidact.store.RunDirectory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+
+/**
+ * Drives one run through BOOTSTRAP and EVALUATE (iteration 0), then GENERATE, SCORE, SELECT, TRAIN,
+ * EVALUATE per iteration under a {@link Recipe}. Each stage's output is durable before its journal line
+ * is written, and the journal decides what is left to do, so a run killed at any point (kill -9
+ * included) resumes without redoing finished stages or losing or duplicating a rollout: GENERATE is
+ * journaled per part, and every random choice is seeded by (run seed, iteration, part), so redone
+ * work reproduces what it replaces.
+ *
+ * <p>Each TRAIN starts from a checkpoint on disk with a fresh optimizer, which is what makes a
+ * resumed run identical to an uninterrupted one.
+ */
+public final class LoopRunner {
+    private final RunDirectory dir;
+    private final RunSpec spec;
+    private final Workload workload;
+    private final Recipe recipe;
+    private final EngineFactory engines;
+    private final LoopEvents events;
+
+    private PolicyEngine policy;
+    private int policyIteration = -1;
+
+    public LoopRunner(RunDirectory dir, RunSpec spec, Workload workload, Recipe recipe, EngineFactory engines, LoopEvents events) {
+        this.dir = dir;
+        this.spec = spec;
+        this.workload = workload;
+        this.recipe = recipe;
+        this.engines = engines;
+        this.events = events;
+    }
+
+    /** Runs (or resumes) to the end and returns the summary written to {@code summary.json}. */
+    public Map<String, Object> run() {
+        long start = System.nanoTime();
+        try (BufferAllocator allocator = new RootAllocator()) {
+            RolloutFiles rollouts = dir.rollouts(allocator);
+            bootstrap();
+            if (!done(0, Stage.EVALUATE)) evaluate(0);
+            for (int it = 1; it <= spec.iterations(); it++) {
+                if (done(it, Stage.EVALUATE)) continue;
+                List<Problem> problems = workload.problems(it, spec.seed());
+                if (!done(it, Stage.GENERATE)) generate(it, problems, rollouts);
+                if (!done(it, Stage.SCORE)) score(it, problems, rollouts);
+                if (!done(it, Stage.SELECT)) select(it, rollouts);
+                if (!done(it, Stage.TRAIN)) train(it, rollouts);
+                evaluate(it);
+            }
+        } finally {
+            if (policy != null) policy.close();
+            policy = null;
+        }
+        Map<String, Object> summary = summary((System.nanoTime() - start) / 1e9);
+        dir.writeSummary(summary);
+        Report.write(dir);
+        return summary;
+    }
+
+    private boolean done(int iteration, Stage stage) {
+        return dir.journal().isDone(iteration, stage.name());
+    }
+
+    private void record(int iteration, Stage stage, long startNanos, Map<String, Object> data) {
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        Map<String, Object> d = new LinkedHashMap<>(data);
+        d.put("seconds", seconds);
+        dir.journal().recordStage(iteration, stage.name(), d);
+        events.stageFinished(iteration, stage, seconds);
+    }
+
+    private Path checkpoint(int iteration) {
+        return dir.checkpoints().directory(iteration);
+    }
+
+    /** Makes {@link #policy} hold the weights of the checkpoint of {@code iteration}. */
+    private PolicyEngine policyAt(int iteration) {
+        if (policyIteration != iteration) {
+            if (!dir.checkpoints().isComplete(iteration))
+                throw new IllegalStateException("run " + dir.root() + ": checkpoint of iteration " + iteration
+                        + " is missing or incomplete although the journal says it was trained; the run directory was modified");
+            if (policy != null) policy.close();
+            policy = engines.load(checkpoint(iteration));
+            policyIteration = iteration;
+        }
+        return policy;
+    }
+
+    // ------------------------------------------------------------------ BOOTSTRAP
+
+    private void bootstrap() {
+        if (done(0, Stage.BOOTSTRAP)) return;
+        long t0 = System.nanoTime();
+        PolicyEngine base = spec.model().checkpoint().isPresent()
+                ? engines.load(spec.model().checkpoint().get())
+                : engines.create(new EngineFactory.ModelShape(spec.model().hidden(), spec.model().layers(), spec.model().heads(),
+                        spec.model().kvHeads(), spec.model().context()), new CharTokenizer(workload.alphabet()), spec.seed());
+        double loss = Double.NaN;
+        int steps = 0;
+        if (spec.bootstrap().isPresent()) {
+            var b = spec.bootstrap().get();
+            List<TrainSequence> demos = demonstrations(base.tokenizer());
+            if (demos.isEmpty())
+                throw new IllegalArgumentException("bootstrap: the run has no demonstrations; give bootstrap.seed_file or remove bootstrap");
+            events.stageStarted(0, Stage.BOOTSTRAP, b.steps(), "steps");
+            LrSchedule lr = new LrSchedule(b.lr(), b.warmupSteps(), b.steps());
+            SplittableRandom random = new SplittableRandom(mix(spec.seed(), 0, 1));
+            double recent = 0;
+            for (int s = 0; s < b.steps(); s++) {
+                List<TrainSequence> batch = new ArrayList<>(b.batchSize());
+                for (int i = 0; i < b.batchSize(); i++) batch.add(demos.get(random.nextInt(demos.size())));
+                StepMetrics m = base.train(new TrainBatch(batch, lr.at(s)));
+                recent = s == 0 ? m.loss() : 0.98 * recent + 0.02 * m.loss();
+                events.progress(0, Stage.BOOTSTRAP, s + 1);
+            }
+            loss = recent;
+            steps = b.steps();
+        }
+        base.save(checkpoint(0));
+        dir.checkpoints().markComplete(0);
+        policy = base;
+        policyIteration = 0;
+        record(0, Stage.BOOTSTRAP, t0, Map.of("steps", steps, "loss", Double.isNaN(loss) ? -1 : loss));
+    }
+
+    private List<TrainSequence> demonstrations(Tokenizer tokenizer) {
+        List<TrainSequence> rows = new ArrayList<>();
+        for (Demonstration d : workload.demonstrations()) {
+            int[] p = tokenizer.encode(d.prompt()), c = tokenizer.encode(d.completion());
+            int[] all = Arrays.copyOf(p, p.length + c.length + 1);
+            System.arraycopy(c, 0, all, p.length, c.length);
+            all[all.length - 1] = tokenizer.eosId();
+            rows.add(new TrainSequence(all, p.length));
+        }
+        return rows;
+    }
+
+    // ------------------------------------------------------------------ GENERATE
+
+    private void generate(int it, List<Problem> problems, RolloutFiles rollouts) {
+        long t0 = System.nanoTime();
+        PolicyEngine engine = policyAt(it - 1);
+        int partSize = spec.generate().partProblems();
+        int parts = (problems.size() + partSize - 1) / partSize;
+        events.stageStarted(it, Stage.GENERATE, problems.size(), "problems");
+        int samples = 0;
+        for (int p = 0; p < parts; p++) {
+            List<Problem> part = problems.subList(p * partSize, Math.min(problems.size(), (p + 1) * partSize));
+            if (dir.journal().donePart(it, Stage.GENERATE.name(), p)) {
+                events.progress(it, Stage.GENERATE, (long) Math.min(problems.size(), (p + 1) * partSize));
+                continue;
+            }
+            List<int[]> prompts = new ArrayList<>(part.size());
+            for (Problem pr : part) prompts.add(engine.tokenizer().encode(pr.prompt()));
+            SamplingParams params = recipe.sampling(it, spec.generate().maxNewTokens(), mix(spec.seed(), it, p));
+            List<Generation> gens = engine.generate(prompts, params);
+            List<Rollout> out = new ArrayList<>(gens.size());
+            for (Generation g : gens)
+                out.add(new Rollout(it, part.get(g.promptIndex()).id(), g.sampleIndex(), prompts.get(g.promptIndex()), g.tokens(),
+                        g.logprobs(), g.text(), g.finishReason().name().toLowerCase(), params.temperature(), 0, false, false, 0, ""));
+            Path file = rollouts.partFile(it, p);
+            try {
+                Files.deleteIfExists(file); // a part written just before a crash, never journaled: redo it
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            rollouts.write(it, p, out);
+            dir.journal().recordPart(it, Stage.GENERATE.name(), p, Map.of("rollouts", out.size()));
+            samples += out.size();
+            events.partFinished(it, Stage.GENERATE, p);
+            events.progress(it, Stage.GENERATE, (long) Math.min(problems.size(), (p + 1) * partSize));
+        }
+        record(it, Stage.GENERATE, t0, Map.of("parts", parts, "rollouts_this_session", samples));
+    }
+
+    // ------------------------------------------------------------------ SCORE
+
+    private void score(int it, List<Problem> problems, RolloutFiles rollouts) {
+        long t0 = System.nanoTime();
+        Map<String, Problem> byId = new HashMap<>();
+        for (Problem p : problems) byId.put(p.id(), p);
+        List<Integer> parts = rollouts.parts(it);
+        events.stageStarted(it, Stage.SCORE, parts.size(), "parts");
+        int generated = 0, correct = 0, errors = 0;
+        List<Double> rewards = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            List<Rollout> part = rollouts.read(it, parts.get(i));
+            List<Sample> samples = new ArrayList<>(part.size());
+            for (Rollout r : part) {
+                Problem problem = byId.get(r.problemId());
+                if (problem == null)
+                    throw new IllegalStateException("rollout of unknown problem " + r.problemId() + " in iteration " + it
+                            + "; the task's problems changed since GENERATE");
+                samples.add(new Sample(problem, r.text()));
+            }
+            List<Score> scores = workload.reward().score(samples);
+            List<Rollout> scored = new ArrayList<>(part.size());
+            for (int j = 0; j < part.size(); j++) {
+                Score s = scores.get(j);
+                scored.add(part.get(j).withScore(s.reward(), s.correct(), s.error()));
+                generated++;
+                if (s.correct()) correct++;
+                if (!s.error().isEmpty()) errors++;
+                rewards.add(s.reward());
+            }
+            rollouts.rewrite(it, parts.get(i), scored);
+            events.progress(it, Stage.SCORE, i + 1);
+        }
+        RewardStats stats = RewardStats.of(rewards.stream().mapToDouble(Double::doubleValue).toArray());
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("generated", generated);
+        data.put("correct", correct);
+        data.put("errors", errors);
+        data.put("reward", List.of(stats.count(), stats.mean(), stats.min(), stats.q1(), stats.median(), stats.q3(), stats.max()));
+        record(it, Stage.SCORE, t0, data);
+    }
+
+    // ------------------------------------------------------------------ SELECT
+
+    private void select(int it, RolloutFiles rollouts) {
+        long t0 = System.nanoTime();
+        List<Integer> parts = rollouts.parts(it);
+        events.stageStarted(it, Stage.SELECT, parts.size(), "parts");
+        List<Rollout> all = new ArrayList<>();
+        int[] sizes = new int[parts.size()];
+        for (int i = 0; i < parts.size(); i++) {
+            List<Rollout> part = rollouts.read(it, parts.get(i));
+            sizes[i] = part.size();
+            all.addAll(part);
+        }
+        List<Rollout> selected = recipe.select(it, all);
+        if (selected.size() != all.size())
+            throw new IllegalStateException("recipe " + recipe.name() + " returned " + selected.size() + " rollouts for " + all.size());
+        int offset = 0, kept = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            List<Rollout> slice = selected.subList(offset, offset + sizes[i]);
+            for (Rollout r : slice) if (r.selected()) kept++;
+            rollouts.rewrite(it, parts.get(i), slice);
+            offset += sizes[i];
+            events.progress(it, Stage.SELECT, i + 1);
+        }
+        record(it, Stage.SELECT, t0, Map.of("selected", kept));
+    }
+
+    // ------------------------------------------------------------------ TRAIN
+
+    private void train(int it, RolloutFiles rollouts) {
+        long t0 = System.nanoTime();
+        Recipe.TrainPlan plan = recipe.trainPlan(it);
+        int from = plan.restartFromBase() ? 0 : it - 1;
+        PolicyEngine trainee = policyAt(from).fork(); // same weights, fresh optimizer: reproducible from disk
+        List<TrainSequence> chosen = new ArrayList<>();
+        for (Rollout r : rollouts.readIteration(it)) {
+            if (!r.selected() || r.completionTokens().length == 0) continue;
+            int[] all = Arrays.copyOf(r.promptTokens(), r.promptTokens().length + r.completionTokens().length);
+            System.arraycopy(r.completionTokens(), 0, all, r.promptTokens().length, r.completionTokens().length);
+            float w = r.advantage() == 0 ? 1f : (float) r.advantage();
+            chosen.add(new TrainSequence(all, r.promptTokens().length, w, new float[0]));
+        }
+        List<TrainSequence> demos = plan.demonstrationMix() > 0 ? demonstrations(trainee.tokenizer()) : List.of();
+        double loss = Double.NaN;
+        int steps = chosen.isEmpty() ? 0 : plan.steps();
+        events.stageStarted(it, Stage.TRAIN, steps, "steps");
+        if (steps > 0) {
+            SplittableRandom random = new SplittableRandom(mix(spec.seed(), it, -1));
+            LrSchedule lr = new LrSchedule(plan.lr(), plan.warmupSteps(), steps);
+            int fromDemos = demos.isEmpty() ? 0 : (int) Math.round(plan.batchSize() * plan.demonstrationMix());
+            double sum = 0;
+            for (int s = 0; s < steps; s++) {
+                List<TrainSequence> batch = new ArrayList<>(plan.batchSize());
+                for (int i = 0; i < plan.batchSize(); i++)
+                    batch.add(i < fromDemos ? demos.get(random.nextInt(demos.size())) : chosen.get(random.nextInt(chosen.size())));
+                sum += trainee.train(new TrainBatch(batch, lr.at(s))).loss();
+                events.progress(it, Stage.TRAIN, s + 1);
+            }
+            loss = sum / steps;
+        }
+        trainee.save(checkpoint(it));
+        dir.checkpoints().markComplete(it);
+        if (policy != null) policy.close();
+        policy = trainee;
+        policyIteration = it;
+        record(it, Stage.TRAIN, t0, Map.of("steps", steps, "loss", Double.isNaN(loss) ? -1 : loss, "rows", chosen.size()));
+    }
+
+    // ------------------------------------------------------------------ EVALUATE
+
+    private void evaluate(int it) {
+        long t0 = System.nanoTime();
+        PolicyEngine engine = policyAt(it);
+        var sets = workload.evalSets();
+        int k = spec.eval().passK();
+        events.stageStarted(it, Stage.EVALUATE, sets.size(), "sets");
+        Map<String, Double> pass1 = new LinkedHashMap<>(), passK = new LinkedHashMap<>();
+        int total = 0, totalCorrect = 0, done = 0;
+        for (var e : sets.entrySet()) {
+            List<Problem> problems = e.getValue();
+            List<int[]> prompts = new ArrayList<>();
+            for (Problem p : problems) prompts.add(engine.tokenizer().encode(p.prompt()));
+            List<Generation> greedy = engine.generate(prompts, SamplingParams.greedy(spec.generate().maxNewTokens()));
+            boolean[] ok = correct(problems, greedy);
+            int c = 0;
+            for (boolean b : ok) if (b) c++;
+            pass1.put(e.getKey(), c / (double) problems.size());
+            total += problems.size();
+            totalCorrect += c;
+            if (k > 0) {
+                // A fixed seed for every iteration, so differences between iterations are the model's, not the dice's.
+                var params = new SamplingParams(k, spec.eval().temperature(), 1, 0, spec.generate().maxNewTokens(), List.of(), mix(spec.seed(), -1, done));
+                List<Generation> samples = engine.generate(prompts, params);
+                boolean[] any = new boolean[problems.size()];
+                boolean[] sampleOk = correct(problems, samples);
+                for (int i = 0; i < samples.size(); i++) if (sampleOk[i]) any[samples.get(i).promptIndex()] = true;
+                int solved = 0;
+                for (boolean b : any) if (b) solved++;
+                passK.put(e.getKey(), solved / (double) problems.size());
+            }
+            events.progress(it, Stage.EVALUATE, ++done);
+        }
+        double overall = total == 0 ? 0 : totalCorrect / (double) total;
+        IterationMetrics metrics = metrics(it, overall, pass1, k, passK, t0);
+        dir.metrics().append(metrics);
+        record(it, Stage.EVALUATE, t0, Map.of("pass1", overall));
+        events.iterationFinished(metrics);
+    }
+
+    private boolean[] correct(List<Problem> problems, List<Generation> gens) {
+        List<Sample> samples = new ArrayList<>(gens.size());
+        for (Generation g : gens) samples.add(new Sample(problems.get(g.promptIndex()), g.text()));
+        List<Score> scores = workload.reward().score(samples);
+        boolean[] ok = new boolean[gens.size()];
+        for (int i = 0; i < ok.length; i++) ok[i] = scores.get(i).correct();
+        return ok;
+    }
+
+    @SuppressWarnings("unchecked")
+    private IterationMetrics metrics(int it, double overall, Map<String, Double> pass1, int k, Map<String, Double> passK, long evalStart) {
+        Map<String, Double> seconds = new TreeMap<>();
+        int generated = 0, correct = 0, selected = 0;
+        double trainLoss = Double.NaN;
+        RewardStats reward = RewardStats.EMPTY;
+        for (JournalEntry e : dir.journal().entries()) {
+            if (e.iteration() != it || !e.isWholeStage()) continue;
+            if (e.data().get("seconds") instanceof Number n) seconds.put(e.stage(), n.doubleValue());
+            switch (e.stage()) {
+                case "SCORE" -> {
+                    generated = ((Number) e.data().get("generated")).intValue();
+                    correct = ((Number) e.data().get("correct")).intValue();
+                    List<Number> r = (List<Number>) e.data().get("reward");
+                    reward = new RewardStats(r.get(0).intValue(), r.get(1).doubleValue(), r.get(2).doubleValue(), r.get(3).doubleValue(),
+                            r.get(4).doubleValue(), r.get(5).doubleValue(), r.get(6).doubleValue());
+                }
+                case "SELECT" -> selected = ((Number) e.data().get("selected")).intValue();
+                case "TRAIN", "BOOTSTRAP" -> {
+                    double l = ((Number) e.data().get("loss")).doubleValue();
+                    trainLoss = l < 0 ? Double.NaN : l;
+                }
+                default -> {}
+            }
+        }
+        seconds.put(Stage.EVALUATE.name(), (System.nanoTime() - evalStart) / 1e9);
+        return new IterationMetrics(it, overall, pass1, passK.isEmpty() ? 0 : k, passK, generated, correct, selected, trainLoss,
+                reward, seconds, Map.of());
+    }
+
+    private Map<String, Object> summary(double wallSeconds) {
+        List<IterationMetrics> all = dir.metrics().read();
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("run", dir.runId());
+        s.put("recipe", recipe.name());
+        s.put("iterations", spec.iterations());
+        List<String> headline = spec.eval().headline().isEmpty() ? List.copyOf(workload.evalSets().keySet()) : spec.eval().headline();
+        s.put("accuracy_sets", headline);
+        s.put("base_accuracy", all.isEmpty() ? 0 : headline(all.getFirst(), headline));
+        s.put("final_accuracy", all.isEmpty() ? 0 : headline(all.getLast(), headline));
+        s.put("base_accuracy_all_sets", all.isEmpty() ? 0 : all.getFirst().evalPass1());
+        s.put("final_accuracy_all_sets", all.isEmpty() ? 0 : all.getLast().evalPass1());
+        List<Map<String, Object>> per = new ArrayList<>();
+        for (IterationMetrics m : all) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("iteration", m.iteration());
+            row.put("accuracy", headline(m, headline));
+            row.put("accuracy_all_sets", m.evalPass1());
+            row.put("accuracy_by_difficulty", m.evalPass1ByDifficulty());
+            if (m.evalK() > 0) row.put("pass_at_" + m.evalK() + "_by_difficulty", m.evalPasskByDifficulty());
+            row.put("samples_correct", m.samplesCorrect());
+            row.put("samples_selected", m.samplesSelected());
+            per.add(row);
+        }
+        s.put("per_iteration", per);
+        double stageTotal = 0;
+        for (JournalEntry e : dir.journal().entries())
+            if (e.isWholeStage() && e.data().get("seconds") instanceof Number n) stageTotal += n.doubleValue();
+        s.put("wall_seconds", wallSeconds);
+        s.put("stage_seconds_total", stageTotal);
+        s.put("report", dir.reportFile().toString());
+        return s;
+    }
+
+    /** Mean pass@1 over the named sets (equal weight per set). */
+    private static double headline(IterationMetrics m, List<String> sets) {
+        double sum = 0;
+        int n = 0;
+        for (String set : sets) {
+            Double v = m.evalPass1ByDifficulty().get(set);
+            if (v != null) {
+                sum += v;
+                n++;
+            }
+        }
+        return n == 0 ? m.evalPass1() : sum / n;
+    }
+
+    static long mix(long seed, int iteration, int part) {
+        long h = seed * 0x9E3779B97F4A7C15L ^ (iteration + 0x632BE59BD9B4E019L) * 0xBF58476D1CE4E5B9L ^ (part + 0x2545F4914F6CDD1DL) * 0x94D049BB133111EBL;
+        return h ^ (h >>> 31);
+    }
+}

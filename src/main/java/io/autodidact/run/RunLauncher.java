@@ -1,0 +1,68 @@
+package io.autodidact.run;
+
+import io.autodidact.engine.EngineFactory;
+import io.autodidact.loop.LoopEvents;
+import io.autodidact.loop.Recipe;
+import io.autodidact.loop.RunSpec;
+import io.autodidact.loop.RunSpecReader;
+import io.autodidact.recipe.Recipes;
+import io.autodidact.store.RunDirectory;
+import io.autodidact.task.TaskWorkload;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Composes a run from its parts: config, workload, recipe, engine factory and run directory. Everything
+ * that can be wrong with a config is found here, before the run directory is created.
+ */
+public final class RunLauncher {
+    private RunLauncher() {}
+
+    /** A prepared run: validated, with its directory created (or reopened, to resume). */
+    public record Prepared(RunDirectory dir, LoopRunner runner) {}
+
+    private static TaskWorkload workload(RunSpec spec) {
+        TaskWorkload workload = TaskWorkload.of(spec);
+        for (String set : spec.eval().headline())
+            if (!workload.evalSets().containsKey(set))
+                throw io.autodidact.loop.ConfigMap.error("eval.headline", "names eval set \"" + set + "\" but the sets are "
+                        + workload.evalSets().keySet());
+        return workload;
+    }
+
+    public static Prepared start(RunSpec spec, Path runDir, EngineFactory engines, LoopEvents events) {
+        TaskWorkload workload = workload(spec);
+        Recipe recipe = Recipes.named(spec.recipe().name(), spec.recipe().options());
+        Map<String, Object> resolved = spec.toMap();
+        Map<String, Object> recipeMap = new LinkedHashMap<>();
+        recipeMap.put("name", recipe.name());
+        recipeMap.putAll(recipe.options());
+        resolved.put("recipe", recipeMap);
+        if (Files.exists(runDir))
+            throw new IllegalArgumentException("run directory " + runDir + " already exists; resume it with --resume " + runDir
+                    + " or choose another --run-dir");
+        RunDirectory dir = RunDirectory.create(runDir, resolved, Clock.systemUTC());
+        return new Prepared(dir, new LoopRunner(dir, spec, workload, recipe, engines, events));
+    }
+
+    public static Prepared resume(Path runDir, EngineFactory engines, LoopEvents events) {
+        RunDirectory dir = RunDirectory.open(runDir);
+        RunSpec spec = RunSpecReader.fromMap(dir.readRunConfig(), runDir.toAbsolutePath());
+        TaskWorkload workload = workload(spec);
+        Recipe recipe = Recipes.named(spec.recipe().name(), spec.recipe().options());
+        return new Prepared(dir, new LoopRunner(dir, spec, workload, recipe, engines, events));
+    }
+
+    /** {@code runs/<name>-<yyyyMMdd-HHmmss>}. */
+    public static Path defaultRunDir(Path root, RunSpec spec) {
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path p = root.resolve(spec.name() + "-" + stamp);
+        for (int i = 2; Files.exists(p); i++) p = root.resolve(spec.name() + "-" + stamp + "-" + i);
+        return p;
+    }
+}

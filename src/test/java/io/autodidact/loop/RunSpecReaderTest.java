@@ -1,0 +1,81 @@
+package io.autodidact.loop;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.autodidact.run.RunLauncher;
+import io.autodidact.task.TaskWorkload;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad configs fail before any work starts, naming the field (or file and line) and the fix. */
+class RunSpecReaderTest {
+    static final String BASE = "task: {name: addition}\nrecipe: {name: star}\n";
+
+    static ConfigMap.ConfigException configError(String yaml) {
+        return assertThrows(ConfigMap.ConfigException.class, () -> RunSpecReader.parse(yaml, Path.of("."), List.of(), "test.yaml"));
+    }
+
+    @Test
+    void unknownKeyIsRefusedNamingItsPathAndTheValidKeys() {
+        var e = configError(BASE + "model: {hiden: 64}\n");
+        assertEquals("model.hiden", e.field());
+        assertTrue(e.getMessage().contains("unknown key") && e.getMessage().contains("hidden"), e.getMessage());
+        var top = configError(BASE + "iteratons: 3\n");
+        assertEquals("iteratons", top.field());
+    }
+
+    @Test
+    void wrongTypeIsRefusedNamingTheFieldAndWhatItMustBe() {
+        var e = configError(BASE + "iterations: three\n");
+        assertEquals("iterations", e.field());
+        assertTrue(e.getMessage().contains("must be a whole number") && e.getMessage().contains("\"three\""), e.getMessage());
+        var nested = configError(BASE + "eval: {temperature: hot}\n");
+        assertEquals("eval.temperature", nested.field());
+    }
+
+    @Test
+    void recipeOptionsAreValidatedByTheRecipe(@TempDir Path tmp) {
+        RunSpec spec = RunSpecReader.parse("task: {name: addition}\nrecipe: {name: star, sampels: 4}\n", tmp, List.of(), "t");
+        var e = assertThrows(ConfigMap.ConfigException.class, () -> RunLauncher.start(spec, tmp.resolve("run"), null, LoopEvents.NONE));
+        assertEquals("recipe.sampels", e.field());
+        assertFalse(Files.exists(tmp.resolve("run")), "nothing is created for an invalid config");
+    }
+
+    @Test
+    void missingDatasetFileIsRefusedNamingTheField(@TempDir Path tmp) {
+        var e = assertThrows(ConfigMap.ConfigException.class,
+                () -> RunSpecReader.parse("task: {dataset: nope.jsonl}\n", tmp, List.of(), "t"));
+        assertEquals("task.dataset", e.field());
+        assertTrue(e.getMessage().contains("nope.jsonl") && e.getMessage().contains("does not exist"), e.getMessage());
+    }
+
+    @Test
+    void datasetRowWithoutAPromptIsRefusedNamingFileAndLineBeforeAnyWork(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("train.jsonl"), "{\"id\":\"a\",\"prompt\":\"1+1=\",\"answer\":\"2\"}\n{\"id\":\"b\",\"answer\":\"3\"}\n");
+        RunSpec spec = RunSpecReader.parse("task: {dataset: train.jsonl}\n", tmp, List.of(), "t");
+        var e = assertThrows(RuntimeException.class, () -> TaskWorkload.of(spec));
+        assertTrue(e.getMessage().contains("train.jsonl") && e.getMessage().contains("line 2") && e.getMessage().contains("prompt"),
+                e.getMessage());
+    }
+
+    @Test
+    void overridesKeepTheirTypesAndUnknownRecipesAreNamed() {
+        RunSpec spec = RunSpecReader.parse(BASE, Path.of("."), List.of("iterations=7", "eval.temperature=0.5"), "t");
+        assertEquals(7, spec.iterations());
+        assertEquals(0.5, spec.eval().temperature());
+        var e = assertThrows(ConfigMap.ConfigException.class,
+                () -> io.autodidact.recipe.Recipes.named("stra", java.util.Map.of()));
+        assertTrue(e.getMessage().contains("available: [star]"), e.getMessage());
+    }
+
+    @Test
+    void theShippedConfigsParse() throws Exception {
+        for (String f : List.of("configs/demo.yaml", "configs/defaults.yaml")) {
+            RunSpec spec = RunSpecReader.read(Path.of(f), List.of());
+            assertNotNull(TaskWorkload.of(spec));
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.autodidact.run;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.autodidact.engine.djl.DjlEngineFactory;
+import io.autodidact.engine.djl.EngineOptions;
+import io.autodidact.loop.LoopEvents;
+import io.autodidact.loop.Rollout;
+import io.autodidact.loop.RunSpec;
+import io.autodidact.loop.RunSpecReader;
+import io.autodidact.loop.Stage;
+import io.autodidact.store.RunDirectory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole loop on a tiny configuration: real engine, real files, real crashes and resumes. */
+class LoopRunnerTest {
+    static final String TINY = """
+            name: tiny
+            seed: 3
+            iterations: 2
+            task: {name: addition, options: {width: 3}, problems_per_iteration: 24, min_difficulty: 1, max_difficulty: 3}
+            model: {hidden: 48, layers: 2, heads: 4, kv_heads: 2, context: 32}
+            bootstrap: {examples: 400, steps: 300, batch_size: 32, lr: 0.005, warmup_steps: 20}
+            recipe: {name: star, samples: 3, train_steps: 6, batch_size: 16, warmup_steps: 2}
+            generate: {part_problems: 10, max_new_tokens: 24}
+            eval: {per_difficulty: 6, pass_k: 2}
+            engine: {threads: 1, max_batch_rows: 64}
+            """;
+
+    static final DjlEngineFactory ENGINES = new DjlEngineFactory(EngineOptions.defaults().withThreads(1));
+
+    static RunSpec tiny() {
+        return RunSpecReader.parse(TINY, Path.of("."), List.of(), "test");
+    }
+
+    /** A crash: thrown from inside the run, leaving the directory exactly as a kill would at that point. */
+    static final class Crash extends RuntimeException {
+        Crash(String where) {
+            super("simulated crash " + where);
+        }
+    }
+
+    record CrashAt(int iteration, Stage stage, long progress) implements LoopEvents {
+        @Override
+        public void progress(int it, Stage st, long done) {
+            if (it == iteration && st == stage && done == progress) throw new Crash(st + "@" + it + ":" + done);
+        }
+    }
+
+    static Map<String, String> rolloutSet(Path dir) {
+        Map<String, String> out = new TreeMap<>();
+        try (var alloc = new RootAllocator()) {
+            for (Rollout r : RunDirectory.open(dir).rollouts(alloc).readAll())
+                out.put(r.iteration() + "/" + r.problemId() + "/" + r.sampleIndex(),
+                        r.text() + "|" + r.reward() + "|" + r.correct() + "|" + r.selected());
+        }
+        return out;
+    }
+
+    @Test
+    void runsEndToEndWritingRolloutsCheckpointsMetricsAndReport(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("run");
+        Map<String, Object> summary = RunLauncher.start(tiny(), dir, ENGINES, LoopEvents.NONE).runner().run();
+        assertEquals(2, summary.get("iterations"));
+        assertTrue(summary.containsKey("base_accuracy") && summary.containsKey("final_accuracy"));
+        assertEquals(3, ((List<?>) summary.get("per_iteration")).size(), "base + 2 iterations");
+        Map<String, String> rollouts = rolloutSet(dir);
+        assertEquals(2 * 24 * 3, rollouts.size(), "every (iteration, problem, sample) exactly once");
+        assertTrue(Files.exists(dir.resolve("rollouts/iter-0001/part-00002.arrow")), "24 problems in parts of 10");
+        for (int it = 0; it <= 2; it++) assertTrue(Files.exists(dir.resolve(String.format("checkpoints/iter-%04d/config.json", it))));
+        assertTrue(Files.exists(dir.resolve("checkpoints/iter-0002/model.safetensors")));
+        assertTrue(Files.exists(dir.resolve("report.html")));
+        assertTrue(Files.exists(dir.resolve("summary.json")));
+        assertTrue(Files.readString(dir.resolve("run.yaml")).contains("max_per_problem"), "resolved config has the recipe defaults");
+        assertEquals(3, RunDirectory.open(dir).metrics().read().size());
+        long selected = rollouts.values().stream().filter(v -> v.endsWith("|true")).count();
+        assertTrue(selected > 0, "the bootstrapped model solves some problems, so STaR has something to train on");
+    }
+
+    @Test
+    void resumesAfterACrashInEveryStageWithTheSameRolloutsAsAnUninterruptedRun(@TempDir Path tmp) {
+        Path reference = tmp.resolve("reference");
+        RunLauncher.start(tiny(), reference, ENGINES, LoopEvents.NONE).runner().run();
+        Map<String, String> expected = rolloutSet(reference);
+
+        List<CrashAt> crashes = List.of(
+                new CrashAt(0, Stage.BOOTSTRAP, 20),
+                new CrashAt(1, Stage.GENERATE, 20),  // after two of three parts are durable
+                new CrashAt(1, Stage.SCORE, 2),
+                new CrashAt(1, Stage.SELECT, 1),
+                new CrashAt(1, Stage.TRAIN, 3),
+                new CrashAt(2, Stage.EVALUATE, 1));
+        int i = 0;
+        for (CrashAt crash : crashes) {
+            Path dir = tmp.resolve("crash-" + i++);
+            var first = RunLauncher.start(tiny(), dir, ENGINES, crash);
+            assertThrows(Crash.class, () -> first.runner().run(), "crash " + crash);
+            RunLauncher.resume(dir, ENGINES, LoopEvents.NONE).runner().run();
+            assertEquals(expected, rolloutSet(dir), "rollouts after a crash in " + crash);
+        }
+    }
+
+    @Test
+    void refusesToResumeARunDirectoryFromANewerFormat(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("run");
+        RunLauncher.start(tiny().withIterations(0), dir, ENGINES, LoopEvents.NONE).runner().run();
+        Files.writeString(dir.resolve("format.json"), "{\"format_version\": 99, \"created_by\": \"autodidact 9\"}");
+        var e = assertThrows(RuntimeException.class, () -> RunLauncher.resume(dir, ENGINES, LoopEvents.NONE));
+        assertTrue(e.getMessage().contains("format version 99"), e.getMessage());
+    }
+}
