@@ -28,10 +28,11 @@ public interface Recipe {
 
     /**
      * @param steps optimizer steps this iteration
+     * @param schedule learning-rate schedule over the iteration's steps
      * @param demonstrationMix fraction of each batch drawn from the demonstrations (keeps the format alive)
      * @param restartFromBase train from the base policy each iteration (ReST-EM) or continue (STaR variants)
      */
-    record TrainPlan(int steps, int batchSize, double lr, int warmupSteps, double demonstrationMix, boolean restartFromBase) {
+    record TrainPlan(int steps, int batchSize, double lr, int warmupSteps, LrSchedule.Kind schedule, double demonstrationMix, boolean restartFromBase) {
         public TrainPlan {
             if (steps < 0) throw new IllegalArgumentException("train steps must be >= 0, got " + steps);
             if (batchSize < 1) throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);

@@ -69,7 +69,7 @@ public record RunSpec(
     }
 
     /** Supervised training of the base policy on labelled demonstrations before the loop. */
-    public record BootstrapSpec(Optional<Path> seedFile, int examples, int steps, int batchSize, double lr, int warmupSteps) {
+    public record BootstrapSpec(Optional<Path> seedFile, int examples, int steps, int batchSize, double lr, int warmupSteps, LrSchedule.Kind schedule) {
         public BootstrapSpec {
             if (seedFile.isPresent() && !Files.isRegularFile(seedFile.get()))
                 throw ConfigMap.error("bootstrap.seed_file", "file " + seedFile.get() + " does not exist");
@@ -141,6 +141,7 @@ public record RunSpec(
             bm.put("batch_size", b.batchSize());
             bm.put("lr", b.lr());
             bm.put("warmup_steps", b.warmupSteps());
+            bm.put("lr_schedule", b.schedule().name().toLowerCase());
             m.put("bootstrap", bm);
         });
         Map<String, Object> r = new LinkedHashMap<>();

@@ -109,7 +109,8 @@ public final class RunSpecReader {
             String seedFile = b.string("seed_file", "builtin");
             bootstrap = Optional.of(new RunSpec.BootstrapSpec(seedFile.equals("builtin") ? Optional.empty() : path(seedFile, base),
                     b.integer("examples", 5000, 1, 100_000_000), b.integer("steps", 1500, 0, 100_000_000),
-                    b.integer("batch_size", 128, 1, 1_000_000), b.number("lr", 3e-3, 0, 10), b.integer("warmup_steps", 100, 0, 100_000_000)));
+                    b.integer("batch_size", 128, 1, 1_000_000), b.number("lr", 3e-3, 0, 10), b.integer("warmup_steps", 100, 0, 100_000_000),
+                    LrSchedule.kind(b.string("lr_schedule", "cosine"), "bootstrap.lr_schedule")));
             b.finish();
         }
 

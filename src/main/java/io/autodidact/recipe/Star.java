@@ -2,6 +2,7 @@ package io.autodidact.recipe;
 
 import io.autodidact.engine.SamplingParams;
 import io.autodidact.loop.ConfigMap;
+import io.autodidact.loop.LrSchedule;
 import io.autodidact.loop.Recipe;
 import io.autodidact.loop.Rollout;
 import java.util.ArrayList;
@@ -36,6 +37,7 @@ public final class Star implements Recipe {
         maxPerProblem = c.integer("max_per_problem", 1, 1, 1024);
         plan = new TrainPlan(c.integer("train_steps", 300, 0, 10_000_000), c.integer("batch_size", 128, 1, 1 << 20),
                 c.number("lr", 1e-3, 0, 10), c.integer("warmup_steps", 30, 0, 1_000_000),
+                LrSchedule.kind(c.string("lr_schedule", "cosine"), "recipe.lr_schedule"),
                 c.number("demonstration_mix", 0.5, 0, 0.99), c.bool("restart_from_base", false));
         c.finish();
         resolved.put("samples", samples);
@@ -45,6 +47,7 @@ public final class Star implements Recipe {
         resolved.put("batch_size", plan.batchSize());
         resolved.put("lr", plan.lr());
         resolved.put("warmup_steps", plan.warmupSteps());
+        resolved.put("lr_schedule", plan.schedule().name().toLowerCase());
         resolved.put("demonstration_mix", plan.demonstrationMix());
         resolved.put("restart_from_base", plan.restartFromBase());
     }

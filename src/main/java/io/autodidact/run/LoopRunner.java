@@ -142,7 +142,7 @@ public final class LoopRunner {
             if (demos.isEmpty())
                 throw new IllegalArgumentException("bootstrap: the run has no demonstrations; give bootstrap.seed_file or remove bootstrap");
             events.stageStarted(0, Stage.BOOTSTRAP, b.steps(), "steps");
-            LrSchedule lr = new LrSchedule(b.lr(), b.warmupSteps(), b.steps());
+            LrSchedule lr = new LrSchedule(b.schedule(), b.lr(), b.warmupSteps(), b.steps(), 0.2);
             SplittableRandom random = new SplittableRandom(mix(spec.seed(), 0, 1));
             double recent = 0;
             for (int s = 0; s < b.steps(); s++) {
@@ -302,7 +302,7 @@ public final class LoopRunner {
         events.stageStarted(it, Stage.TRAIN, steps, "steps");
         if (steps > 0) {
             SplittableRandom random = new SplittableRandom(mix(spec.seed(), it, -1));
-            LrSchedule lr = new LrSchedule(plan.lr(), plan.warmupSteps(), steps);
+            LrSchedule lr = new LrSchedule(plan.schedule(), plan.lr(), plan.warmupSteps(), steps, 0.2);
             int fromDemos = demos.isEmpty() ? 0 : (int) Math.round(plan.batchSize() * plan.demonstrationMix());
             double sum = 0;
             for (int s = 0; s < steps; s++) {

@@ -108,6 +108,36 @@ class LoopRunnerTest {
     }
 
     @Test
+    void resumesAfterKillMinus9WithTheSameRolloutsAsAnUninterruptedRun(@TempDir Path tmp) throws Exception {
+        Path reference = tmp.resolve("reference");
+        RunLauncher.start(tiny(), reference, ENGINES, LoopEvents.NONE).runner().run();
+
+        Path config = tmp.resolve("tiny.yaml");
+        Files.writeString(config, TINY);
+        Path dir = tmp.resolve("killed");
+        List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--") || a.startsWith("-D")).toList());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.autodidact.cli.Main", "run", config.toString(),
+                "--run-dir", dir.toString()));
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+        Path journal = dir.resolve("journal.jsonl");
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        // Kill it in the middle of iteration 1's GENERATE: one part durable, the others not yet.
+        while (System.nanoTime() < deadline && child.isAlive()) {
+            if (Files.exists(journal) && Files.readString(journal).contains("\"stage\":\"GENERATE\",\"part\":0")) break;
+            Thread.sleep(5);
+        }
+        assertTrue(child.isAlive(), "the child run ended before it could be killed; see " + tmp.resolve("child.log"));
+        child.destroyForcibly(); // SIGKILL: no shutdown hooks, no finally blocks
+        assertEquals(137, child.waitFor(), "killed by SIGKILL");
+
+        RunLauncher.resume(dir, ENGINES, LoopEvents.NONE).runner().run();
+        assertEquals(rolloutSet(reference), rolloutSet(dir));
+    }
+
+    @Test
     void refusesToResumeARunDirectoryFromANewerFormat(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("run");
         RunLauncher.start(tiny().withIterations(0), dir, ENGINES, LoopEvents.NONE).runner().run();
