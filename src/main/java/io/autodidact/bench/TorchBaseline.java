@@ -173,6 +173,9 @@ public final class TorchBaseline {
             cmd.addAll(toArgs(options));
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(projectDir.toFile()).redirectErrorStream(true);
             pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+            // Fixed glibc mmap/trim thresholds (the script would otherwise re-exec itself to set them).
+            pb.environment().put("MALLOC_MMAP_THRESHOLD_", "1073741824");
+            pb.environment().put("MALLOC_TRIM_THRESHOLD_", "1073741824");
             pb.environment().remove("PYTHONPATH");
             pb.environment().remove("PYTHONHOME");
             Process p = pb.start();
