@@ -58,14 +58,21 @@ final class RunCommand implements Callable<Integer> {
         return new DjlEngineFactory(EngineOptions.defaults().withThreads(threads).withMaxBatchRows(spec.engine().maxBatchRows()));
     }
 
-    /** The end-of-run table. */
+    /** The end-of-run table: headline accuracy, all sets and samples kept, per iteration. */
     static final class Summary {
         @SuppressWarnings("unchecked")
         static int print(Map<String, Object> s, java.io.PrintStream out) {
             out.printf("%n== %s: %s, %s iterations ==%n", s.get("run"), s.get("recipe"), s.get("iterations"));
-            out.printf("held-out pass@1 on sets %s: base %.1f%% -> final %.1f%%  (%+.1f points)%n", s.get("accuracy_sets"), 100 * (double) s.get("base_accuracy"),
-                    100 * (double) s.get("final_accuracy"), 100 * ((double) s.get("final_accuracy") - (double) s.get("base_accuracy")));
-            out.printf("wall time %.0f s; report %s%n", (double) s.get("wall_seconds"), s.get("report"));
+            out.printf("%4s  %14s  %14s  %9s  %9s%n", "iter", "pass@1 " + s.get("accuracy_sets"), "pass@1 all", "correct", "selected");
+            for (Map<String, Object> row : (List<Map<String, Object>>) s.get("per_iteration"))
+                out.printf("%4d  %13.1f%%  %13.1f%%  %9d  %9d%n", ((Number) row.get("iteration")).intValue(),
+                        100 * ((Number) row.get("accuracy")).doubleValue(), 100 * ((Number) row.get("accuracy_all_sets")).doubleValue(),
+                        ((Number) row.get("samples_correct")).intValue(), ((Number) row.get("samples_selected")).intValue());
+            double base = ((Number) s.get("base_accuracy")).doubleValue(), last = ((Number) s.get("final_accuracy")).doubleValue();
+            out.printf("held-out pass@1 on sets %s: base %.1f%% -> final %.1f%% (%+.1f points)%n", s.get("accuracy_sets"),
+                    100 * base, 100 * last, 100 * (last - base));
+            out.printf("wall time %.0f s; summary %s/summary.json; report %s%n", ((Number) s.get("wall_seconds")).doubleValue(),
+                    Path.of((String) s.get("report")).getParent(), s.get("report"));
             return 0;
         }
     }
