@@ -3,6 +3,7 @@ package io.autodidact.recipe;
 import io.autodidact.engine.SamplingParams;
 import io.autodidact.loop.ConfigMap;
 import io.autodidact.loop.LrSchedule;
+import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Recipe;
 import io.autodidact.loop.Rollout;
 import java.util.ArrayList;
@@ -23,6 +24,18 @@ import java.util.Set;
  */
 public final class Star implements Recipe {
     public static final String NAME = "star";
+
+    public static final List<OptionDoc> OPTIONS = List.of(
+            new OptionDoc("samples", "integer", 8, "K: completions sampled per problem"),
+            new OptionDoc("temperature", "number", 1.0, "sampling temperature"),
+            new OptionDoc("max_per_problem", "integer", 1, "m: distinct correct completions kept per problem"),
+            new OptionDoc("train_steps", "integer", 300, "optimizer steps per iteration"),
+            new OptionDoc("batch_size", "integer", 128, "rows per optimizer step"),
+            new OptionDoc("lr", "number", 1e-3, "AdamW peak learning rate"),
+            new OptionDoc("warmup_steps", "integer", 30, "linear warmup steps"),
+            new OptionDoc("lr_schedule", "string", "cosine", "cosine | constant | wsd"),
+            new OptionDoc("demonstration_mix", "number", 0.5, "fraction of each batch drawn from the bootstrap demonstrations"),
+            new OptionDoc("restart_from_base", "boolean", false, "true: ReST-EM (fine-tune the base each iteration); false: continue"));
 
     private final int samples;
     private final double temperature;

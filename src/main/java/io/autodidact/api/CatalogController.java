@@ -1,0 +1,48 @@
+package io.autodidact.api;
+
+import io.autodidact.loop.OptionDoc;
+import io.autodidact.recipe.Star;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What can be run: recipes and tasks with each option's type, default and meaning. */
+@Controller("/api")
+final class CatalogController {
+
+    @Get("/recipes")
+    List<Map<String, Object>> recipes() {
+        return List.of(entry(Star.NAME, "STaR / rejection-sampling fine-tuning / ReST-EM: keep verified samples, fine-tune, repeat",
+                Star.OPTIONS));
+    }
+
+    @Get("/tasks")
+    List<Map<String, Object>> tasks() {
+        return List.of(entry("addition", "n-digit addition with a digit-by-digit scratchpad; difficulty = digits", List.of(
+                new OptionDoc("width", "integer", 6, "digits per operand (zero padded); difficulties run 1..width"),
+                new OptionDoc("seed_long_fraction", "number", 0.015, "share of seed examples with long operands"),
+                new OptionDoc("seed_short_max", "integer", 3, "most digits of a short seed example"),
+                new OptionDoc("seed_long_min", "integer", 4, "fewest digits of a long seed example"),
+                new OptionDoc("seed_long_max", "integer", 6, "most digits of a long seed example"))),
+                entry("dataset", "your problems (JSONL or Arrow IPC) with a Java verifier: task.dataset, task.verifier", List.of(
+                        new OptionDoc("verifier", "string", "exact", "exact | numeric | regex"),
+                        new OptionDoc("verifier_options", "mapping", Map.of(), "marker, pattern, abs_tol, rel_tol, compare"))));
+    }
+
+    private static Map<String, Object> entry(String name, String description, List<OptionDoc> options) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("description", description);
+        m.put("options", options.stream().map(o -> {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("name", o.name());
+            x.put("type", o.type());
+            x.put("default", o.defaultValue());
+            x.put("meaning", o.meaning());
+            return x;
+        }).toList());
+        return m;
+    }
+}
