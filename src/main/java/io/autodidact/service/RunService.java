@@ -164,7 +164,7 @@ public final class RunService implements AutoCloseable {
     public List<Map<String, Object>> metrics(String id) {
         ServiceRun run = require(id);
         List<Map<String, Object>> out = new ArrayList<>();
-        for (var m : RunDirectory.open(run.dir).metrics().read()) out.add(Json.sanitize(JSON.convertValue(m, Map.class)));
+        for (var m : RunDirectory.open(run.dir).metrics().read()) out.add(Json.sanitize(io.autodidact.store.MetricsLog.toMap(m)));
         return out;
     }
 

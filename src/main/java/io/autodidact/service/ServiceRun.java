@@ -1,6 +1,5 @@
 package io.autodidact.service;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.autodidact.loop.IterationMetrics;
 import io.autodidact.loop.LoopEvents;
 import io.autodidact.loop.Stage;
@@ -18,8 +17,6 @@ import java.util.function.Consumer;
  * effect: the next progress callback throws {@link RunStopped}.
  */
 final class ServiceRun implements LoopEvents {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     final String id;
     final Path dir;
     final String recipe;
@@ -146,7 +143,7 @@ final class ServiceRun implements LoopEvents {
     @Override
     @SuppressWarnings("unchecked")
     public void iterationFinished(IterationMetrics metrics) {
-        latestMetrics = Json.sanitize(JSON.convertValue(metrics, Map.class));
+        latestMetrics = Json.sanitize(io.autodidact.store.MetricsLog.toMap(metrics));
         emit(new RunEvent("metrics", latestMetrics));
     }
 }

@@ -21,6 +21,12 @@ public final class MetricsLog {
     }
 
     /** Appends {@code metrics} durably. */
+    /** The metrics as the JSON object {@code metrics.jsonl} holds (snake_case keys), for APIs that serve them. */
+    @SuppressWarnings("unchecked")
+    public static java.util.Map<String, Object> toMap(IterationMetrics metrics) {
+        return StoreJson.MAPPER.convertValue(metrics, java.util.Map.class);
+    }
+
     public synchronized void append(IterationMetrics metrics) {
         lines.append(metrics);
     }

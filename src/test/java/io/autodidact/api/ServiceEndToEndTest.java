@@ -112,6 +112,10 @@ class ServiceEndToEndTest {
         assertEquals(1.0, ((Number) run.get("progress")).doubleValue());
         var metrics = JSON.readValue(call("GET", "/api/runs/" + id + "/metrics", VIEWER, null, null).body(), List.class);
         assertEquals(3, metrics.size());
+        assertTrue(((Map<?, ?>) metrics.get(2)).containsKey("eval_pass1_by_difficulty"), "metrics use the snake_case keys of metrics.jsonl");
+        var page = call("GET", "/", null, null, null);
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("<title>Autodidact</title>") && page.body().contains("/api/runs"), "the dashboard is served at /");
         var list = json(call("GET", "/api/runs?status=completed", VIEWER, null, null));
         assertEquals(1, list.get("total"));
     }
