@@ -2,7 +2,9 @@ package io.autodidact.flight;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import io.grpc.netty.NettyServerBuilder;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
@@ -14,6 +16,9 @@ import org.apache.arrow.memory.RootAllocator;
  * accepting calls, waits briefly for running ones, and frees the Arrow memory.
  */
 public final class FlightService implements AutoCloseable {
+
+    /** HTTP/2 flow-control window per stream: a few large record batches in flight, not one 16 KiB frame at a time. */
+    public static final int FLOW_WINDOW = 16 << 20;
 
     private final FlightConfig config;
     private final BufferAllocator allocator;
@@ -35,7 +40,9 @@ public final class FlightService implements AutoCloseable {
             FlightServer.Builder builder = FlightServer.builder(allocator, bind, new DataPlaneProducer(config, allocator))
                     .headerAuthenticator(new BearerAuth(config.tokens()))
                     // A little above our own batch check, so gRPC refuses only what we would refuse anyway.
-                    .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxBatchBytes() + (1 << 20)));
+                    .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxBatchBytes() + (1 << 20)))
+                    // gRPC's 1 MiB HTTP/2 window caps an upload at window/round-trip, which a busy machine stretches.
+                    .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) netty -> netty.flowControlWindow(FLOW_WINDOW));
             if (config.tls().isPresent())
                 builder.useTls(config.tls().get().certChain().toFile(), config.tls().get().privateKey().toFile());
             FlightServer server = builder.build();
