@@ -2,20 +2,25 @@ package io.autodidact.cli;
 
 import io.autodidact.bench.BenchTable;
 import io.autodidact.bench.EngineBench;
+import io.autodidact.bench.FlightBench;
 import io.autodidact.bench.TorchBaseline;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code autodidact bench engine}: the DJL engine against PyTorch eager, same model and threads, in one run. */
+/**
+ * {@code autodidact bench engine}: the DJL engine against PyTorch eager, same model and threads, in one run.
+ * {@code autodidact bench flight}: the Flight data plane against JSON over HTTP, same rollouts, in one run.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks that print a table and write target/bench/<name>.json. Not part of CI.")
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: engine.")
+    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: engine, flight.")
     String name;
 
     @Option(names = "--threads", description = "Threads for both sides (default: ${DEFAULT-VALUE}).", defaultValue = "2")
@@ -31,13 +36,18 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-install", description = "Do not run scripts/bench-setup.sh when PyTorch is missing; fail instead.")
     boolean noInstall;
 
+    @Option(names = "--size-gb", description = "flight: size of the synthetic rollout set, GB (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1.0")
+    double sizeGb;
+
     @Option(names = "--out", description = "Directory for the JSON (default: ${DEFAULT-VALUE}).", defaultValue = "target/bench")
     Path out;
 
     @Override
     public Integer call() throws Exception {
+        if (name.equals("flight")) return flight();
         if (!name.equals("engine")) {
-            System.err.println("autodidact bench: unknown benchmark '" + name + "'; available: engine");
+            System.err.println("autodidact bench: unknown benchmark '" + name + "'; available: engine, flight");
             return 2;
         }
         var d = EngineBench.Options.defaults(threads);
@@ -77,6 +87,30 @@ final class BenchCommand implements Callable<Integer> {
                     memorySteps, (double) djl.get("rss_growth_mib_train"), memorySteps, (double) djl.get("rss_growth_mib_generate"));
         System.out.println("foreign CPU share (should be ~0): djl train " + djl.get("djl_train_foreign_cpu_share") + ", torch train "
                 + pt.get("torch_train_foreign_cpu_share"));
+        System.out.println("wrote " + table.writeJson(out));
+        return 0;
+    }
+
+    private int flight() throws Exception {
+        int streams = 4;
+        Map<String, Object> r = FlightBench.run(new FlightBench.Options((long) (sizeGb * 1e9), streams, out.resolve("flight-data")),
+                System.err::println);
+        BenchTable table = new BenchTable("flight", "bench flight: Arrow Flight data plane vs JSON over HTTP, loopback, "
+                + String.format("%.2f GB of rollouts (%s rows)", ((Number) r.get("arrow_bytes")).doubleValue() / 1e9, r.get("rows")));
+        for (String key : List.of("doget_gb_per_s", "doget_4streams_gb_per_s", "doput_gb_per_s", "doput_4streams_gb_per_s",
+                "json_gb_per_s", "json_unparsed_gb_per_s", "flight_vs_json_ratio"))
+            table.metric(key, r.get(key));
+        table.note("rows", r.get("rows")).note("parts", r.get("parts")).note("file_bytes", r.get("file_bytes"))
+                .note("arrow_bytes", r.get("arrow_bytes")).note("json_wire_bytes", r.get("json_wire_bytes"))
+                .note("streams", streams).note("cores", Runtime.getRuntime().availableProcessors());
+        System.out.println("bench flight (GB/s of Arrow rollout data, loopback; JSON rates are the same rollouts per second)");
+        System.out.printf("  %-34s %8.3f%n", "DoGet, 1 stream", r.get("doget_gb_per_s"));
+        System.out.printf("  %-34s %8.3f%n", "DoGet, " + streams + " streams", r.get("doget_4streams_gb_per_s"));
+        System.out.printf("  %-34s %8.3f%n", "DoPut, 1 stream", r.get("doput_gb_per_s"));
+        System.out.printf("  %-34s %8.3f%n", "DoPut, " + streams + " streams", r.get("doput_4streams_gb_per_s"));
+        System.out.printf("  %-34s %8.3f%n", "JSON over HTTP (Jackson, parsed)", r.get("json_gb_per_s"));
+        System.out.printf("  %-34s %8.3f%n", "JSON over HTTP (bytes only)", r.get("json_unparsed_gb_per_s"));
+        System.out.printf("  %-34s %8.1fx%n", "DoGet vs JSON", r.get("flight_vs_json_ratio"));
         System.out.println("wrote " + table.writeJson(out));
         return 0;
     }

@@ -33,9 +33,14 @@ public final class RunSpecReader {
     }
 
     public static RunSpec parse(String text, Path base, List<String> overrides, String source) {
+        return parse(text, base, overrides, source, UploadedDatasets.defaultRoot());
+    }
+
+    /** As {@link #parse(String, Path, List, String)}, resolving uploaded dataset names under {@code datasetsRoot}. */
+    public static RunSpec parse(String text, Path base, List<String> overrides, String source, Path datasetsRoot) {
         Map<String, Object> root = load(text, source);
         for (String o : overrides) applyOverride(root, o);
-        return fromMap(root, base);
+        return fromMap(root, base, datasetsRoot);
     }
 
     @SuppressWarnings("unchecked")
@@ -79,6 +84,11 @@ public final class RunSpecReader {
     }
 
     public static RunSpec fromMap(Map<String, Object> root, Path base) {
+        return fromMap(root, base, UploadedDatasets.defaultRoot());
+    }
+
+    /** Builds the spec; {@code task.dataset} and {@code task.eval_dataset} may name datasets uploaded under {@code datasetsRoot}. */
+    public static RunSpec fromMap(Map<String, Object> root, Path base, Path datasetsRoot) {
         ConfigMap c = new ConfigMap("", root);
         String name = c.string("name", "run");
         long seed = c.longValue("seed", 0);
@@ -87,8 +97,8 @@ public final class RunSpecReader {
         ConfigMap t = c.section("task");
         Optional<String> builtIn = Optional.ofNullable(t.string("name", null));
         Map<String, Object> taskOptions = t.raw("options");
-        Optional<Path> dataset = path(t.string("dataset", null), base);
-        Optional<Path> evalDataset = path(t.string("eval_dataset", null), base);
+        Optional<Path> dataset = datasetPath("task.dataset", t.string("dataset", null), base, datasetsRoot);
+        Optional<Path> evalDataset = datasetPath("task.eval_dataset", t.string("eval_dataset", null), base, datasetsRoot);
         String verifier = t.string("verifier", "exact");
         Map<String, Object> verifierOptions = t.raw("verifier_options");
         int problems = t.integer("problems_per_iteration", 1000, 1, 10_000_000);
@@ -132,6 +142,25 @@ public final class RunSpecReader {
         en.finish();
         c.finish();
         return new RunSpec(name, seed, iterations, task, model, bootstrap, recipe, generate, eval, engine);
+    }
+
+    // A file next to the config wins over an uploaded dataset of the same name, so existing configs keep their meaning.
+    private static Optional<Path> datasetPath(String field, String value, Path base, Path datasetsRoot) {
+        if (value == null) return Optional.empty();
+        Optional<Path> local = value.startsWith(UploadedDatasets.SCHEME) ? Optional.empty() : path(value, base);
+        if (local.isPresent() && Files.isRegularFile(local.get())) return local;
+        Optional<String> name;
+        try {
+            name = UploadedDatasets.nameIn(value, datasetsRoot);
+        } catch (IllegalArgumentException e) {
+            throw ConfigMap.error(field, e.getMessage());
+        }
+        if (name.isEmpty()) return local;
+        Path file = UploadedDatasets.file(datasetsRoot, name.get());
+        if (!Files.isRegularFile(file))
+            throw ConfigMap.error(field, "no uploaded dataset '" + name.get() + "' in " + datasetsRoot + "; upload it with a Flight DoPut to"
+                    + " datasets/" + name.get() + ", or point " + UploadedDatasets.ROOT_ENV + " at the server's datasets folder");
+        return Optional.of(file);
     }
 
     private static Optional<Path> path(String value, Path base) {

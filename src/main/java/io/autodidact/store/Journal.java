@@ -45,6 +45,18 @@ public final class Journal {
         return journal;
     }
 
+    /**
+     * The entries of the journal at {@code file} as they are now, without repairing anything: for readers
+     * (the Flight server) that must not touch a journal another process is appending to.
+     */
+    public static List<JournalEntry> snapshot(Path file) {
+        JsonLines lines = new JsonLines(file);
+        List<JournalEntry> out = new ArrayList<>();
+        int lineNumber = 0;
+        for (JsonNode node : lines.readWhole()) out.add(decode(node, file, ++lineNumber));
+        return List.copyOf(out);
+    }
+
     /** Appends {@code entry} durably: when this returns the line is on disk. */
     public synchronized void append(JournalEntry entry) {
         lines.append(encode(entry));

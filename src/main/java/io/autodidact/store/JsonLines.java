@@ -37,6 +37,18 @@ final class JsonLines {
 
     /** Reads every whole line; truncates a torn last line away (with a warning). */
     List<JsonNode> readAndRepair() {
+        return read(true);
+    }
+
+    /**
+     * Reads every whole line and leaves the file alone: for readers in another process or thread than the
+     * writer (the Flight server), to whom a torn last line is a line still being written.
+     */
+    List<JsonNode> readWhole() {
+        return read(false);
+    }
+
+    private List<JsonNode> read(boolean repair) {
         if (!Files.exists(file)) return List.of();
         byte[] bytes;
         try {
@@ -75,7 +87,7 @@ final class JsonLines {
             start = end + 1;
             validBytes = start;
         }
-        if (tornReason != null) truncate(validBytes, bytes.length, tornReason);
+        if (tornReason != null && repair) truncate(validBytes, bytes.length, tornReason);
         return nodes;
     }
 

@@ -33,9 +33,21 @@ public final class MetricsLog {
 
     /** One entry per iteration, ascending; the last line for an iteration wins; a torn last line is dropped. */
     public synchronized List<IterationMetrics> read() {
+        return latestPerIteration(lines.readAndRepair());
+    }
+
+    /**
+     * As {@link #read} but never modifies the file: safe while another process is appending (a line being
+     * written is left out, not truncated).
+     */
+    public List<IterationMetrics> snapshot() {
+        return latestPerIteration(lines.readWhole());
+    }
+
+    private List<IterationMetrics> latestPerIteration(List<JsonNode> nodes) {
         TreeMap<Integer, IterationMetrics> byIteration = new TreeMap<>();
         int lineNumber = 0;
-        for (JsonNode node : lines.readAndRepair()) {
+        for (JsonNode node : nodes) {
             lineNumber++;
             IterationMetrics m = decode(node, lineNumber);
             byIteration.put(m.iteration(), m);

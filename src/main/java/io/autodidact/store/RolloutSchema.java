@@ -112,7 +112,7 @@ public final class RolloutSchema {
     }
 
     /** Why {@code schema} cannot be read as rollouts, or an empty string when it can. */
-    static String incompatibility(Schema schema) {
+    public static String incompatibility(Schema schema) {
         String version = schema.getCustomMetadata() == null ? null : schema.getCustomMetadata().get(VERSION_KEY);
         if (version == null) return "it has no '" + VERSION_KEY + "' schema metadata, so it is not an autodidact rollout file";
         if (!version.equals(VERSION))

@@ -62,16 +62,28 @@ record Row(Path file, String where, String fallbackId, Map<String, Object> field
         return OptionalDouble.of(d);
     }
 
-    /** An object whose values become strings (nested values as JSON); null values are dropped. */
+    /**
+     * An object whose values become strings (nested values as JSON); null values are dropped. Text holding a JSON
+     * object counts as that object, since Arrow datasets (Flight uploads) carry metadata as a utf8 JSON column.
+     */
     Map<String, String> optionalObject(String field) {
         Object v = fields.get(field);
         if (v == null) return Map.of();
+        if (v instanceof String text && text.stripLeading().startsWith("{")) v = parseObject(field, text);
         if (!(v instanceof Map<?, ?> map)) throw error(wrongType(field, "an object", v));
         Map<String, String> out = new LinkedHashMap<>();
         map.forEach((k, value) -> {
             if (value != null) out.put(String.valueOf(k), stringify(value));
         });
         return out;
+    }
+
+    private Object parseObject(String field, String text) {
+        try {
+            return JSON.readValue(text, Map.class);
+        } catch (JsonProcessingException e) {
+            throw error("field \"" + field + "\" is text starting with '{' but not a JSON object: " + e.getOriginalMessage());
+        }
     }
 
     String stringify(Object value) {

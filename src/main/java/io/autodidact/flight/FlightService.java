@@ -1,0 +1,97 @@
+package io.autodidact.flight;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import io.grpc.netty.NettyServerBuilder;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.arrow.flight.FlightServer;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+
+/**
+ * The Arrow Flight data plane (protocol in {@code flight/protocol.md}): datasets in, rollouts and metrics out, with
+ * bearer-token auth on every call and TLS when configured. {@link #start} binds and serves; {@link #close} stops
+ * accepting calls, waits briefly for running ones, and frees the Arrow memory.
+ */
+public final class FlightService implements AutoCloseable {
+
+    /** HTTP/2 flow-control window per stream: a few large record batches in flight, not one 16 KiB frame at a time. */
+    public static final int FLOW_WINDOW = 16 << 20;
+
+    private final FlightConfig config;
+    private final BufferAllocator allocator;
+    private final FlightServer server;
+
+    private FlightService(FlightConfig config, BufferAllocator allocator, FlightServer server) {
+        this.config = config;
+        this.allocator = allocator;
+        this.server = server;
+    }
+
+    /** Starts serving {@code config}; the port is bound when this returns. */
+    public static FlightService start(FlightConfig config) {
+        BufferAllocator allocator = new RootAllocator();
+        try {
+            Location bind = config.tls().isPresent()
+                    ? Location.forGrpcTls(config.host(), config.port())
+                    : Location.forGrpcInsecure(config.host(), config.port());
+            FlightServer.Builder builder = FlightServer.builder(allocator, bind, new DataPlaneProducer(config, allocator))
+                    .headerAuthenticator(new BearerAuth(config.tokens()))
+                    // A little above our own batch check, so gRPC refuses only what we would refuse anyway.
+                    .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxBatchBytes() + (1 << 20)))
+                    // gRPC's 1 MiB HTTP/2 window caps an upload at window/round-trip, which a busy machine stretches.
+                    .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) netty -> netty.flowControlWindow(FLOW_WINDOW));
+            if (config.tls().isPresent())
+                builder.useTls(config.tls().get().certChain().toFile(), config.tls().get().privateKey().toFile());
+            FlightServer server = builder.build();
+            server.start();
+            return new FlightService(config, allocator, server);
+        } catch (IOException e) {
+            allocator.close();
+            throw new UncheckedIOException("could not start the Flight server on " + config.host() + ":" + config.port() + ": "
+                    + e.getMessage() + " (is the port taken? choose another with --flight-port)", e);
+        } catch (RuntimeException e) {
+            allocator.close();
+            throw e;
+        }
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return server.getPort();
+    }
+
+    /** Where clients connect: {@code grpc+tcp://host:port} or {@code grpc+tls://host:port}. */
+    public String address() {
+        String host = config.host().equals("0.0.0.0") ? "localhost" : config.host();
+        return (config.tls().isPresent() ? "grpc+tls://" : "grpc+tcp://") + host + ":" + port();
+    }
+
+    public FlightConfig config() {
+        return config;
+    }
+
+    /** Blocks until the server stops. */
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.shutdown();
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) server.close();
+            else server.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Followed streams and zero-copy writes may still hold buffers briefly; closing then would only report a leak.
+        try {
+            allocator.close();
+        } catch (IllegalStateException leak) {
+            org.slf4j.LoggerFactory.getLogger(FlightService.class).warn("Arrow memory still held at shutdown: {}", leak.getMessage());
+        }
+    }
+}
