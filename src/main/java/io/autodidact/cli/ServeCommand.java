@@ -1,6 +1,15 @@
 package io.autodidact.cli;
 
+import io.autodidact.api.ApiServer;
+import io.autodidact.api.Role;
+import io.autodidact.api.ServiceConfig;
+import io.autodidact.api.TokenAuth;
+import io.autodidact.engine.djl.DjlEngineFactory;
+import io.autodidact.engine.djl.EngineOptions;
 import io.autodidact.flight.FlightConfig;
+import io.autodidact.service.RunService;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import io.autodidact.flight.FlightService;
 import io.autodidact.loop.UploadedDatasets;
 import java.nio.file.Path;
@@ -16,29 +25,41 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code autodidact serve}: the service's network endpoints in one process, running until Ctrl-C. Today the Arrow
- * Flight data plane; the REST control plane joins it here (each endpoint is started into {@code endpoints} and
- * closed in reverse order on shutdown).
+ * {@code autodidact serve}: the service's network endpoints in one process, running until Ctrl-C: the run queue with
+ * its REST control plane and dashboard, and the Arrow Flight data plane over the same runs root. Each endpoint is
+ * started into {@code endpoints} and closed in reverse order on shutdown.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serve the data plane (Arrow Flight: datasets in, rollouts and metrics out) until Ctrl-C.")
+        description = "Serve the control plane (REST, dashboard) and the data plane (Arrow Flight) in one process until Ctrl-C.")
 final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--flight-port", description = "Flight port (default: ${DEFAULT-VALUE}; 0 = any free port).", defaultValue = "8815")
-    int flightPort;
+    @Option(names = "--config", paramLabel = "FILE", description = "Service settings (configs/service.yaml); options given here win.")
+    Path configFile;
+
+    @Option(names = "--http-port", description = "REST and dashboard port (default: 8080; 0 = any free port).")
+    Integer httpPort;
+
+    @Option(names = "--flight-port", description = "Flight port (default: 8815; 0 = any free port).")
+    Integer flightPortOption;
+
+    @Option(names = "--concurrency", description = "Runs executing at once (default: 1).")
+    Integer concurrencyOption;
+
+    @Option(names = "--viewer-token", paramLabel = "TOKEN", description = "A read-only bearer token (repeatable).")
+    List<String> viewerTokens = new ArrayList<>();
 
     @Option(names = "--host", description = "Interface to listen on (default: ${DEFAULT-VALUE}).", defaultValue = "0.0.0.0")
     String host;
 
-    @Option(names = "--runs", description = "Root of run directories (default: ${DEFAULT-VALUE}).", defaultValue = "runs")
+    @Option(names = "--runs", description = "Root of run directories (default: runs).")
     Path runs;
 
     @Option(names = "--datasets", description = "Where uploaded datasets are stored (default: $AUTODIDACT_DATASETS or datasets/)."
             + " Runs started elsewhere find them through AUTODIDACT_DATASETS.")
     Path datasets;
 
-    @Option(names = "--token", paramLabel = "TOKEN", description = "A bearer token clients may use (repeatable). $AUTODIDACT_API_TOKEN is"
-            + " accepted too. With neither, a random token is made for this session and printed.")
+    @Option(names = "--token", paramLabel = "TOKEN", description = "An operator bearer token (repeatable). $AUTODIDACT_API_TOKEN is"
+            + " accepted too. With no token at all, a random operator token is made for this session and printed.")
     List<String> tokens = new ArrayList<>();
 
     @Option(names = "--tls-cert", paramLabel = "PEM", description = "Certificate chain (PEM); serve TLS. Needs --tls-key.")
@@ -61,12 +82,21 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("autodidact serve: give both --tls-cert and --tls-key, or neither");
             return 2;
         }
-        Set<String> accepted = FlightConfig.tokensWithEnvironment(tokens, System.getenv());
+        ServiceConfig settings = configFile != null ? ServiceConfig.read(configFile) : ServiceConfig.defaults();
+        int flightPort = flightPortOption != null ? flightPortOption : settings.flightPort();
+        if (runs == null) runs = settings.runs();
+        if (datasets == null && configFile != null) datasets = settings.datasets();
+        Map<String, Role> roles = new LinkedHashMap<>(settings.tokens());
+        for (String t : viewerTokens) roles.put(t, Role.VIEWER);
+        for (String t : tokens) roles.put(t, Role.OPERATOR);
+        Set<String> accepted = new java.util.LinkedHashSet<>(FlightConfig.tokensWithEnvironment(tokens, System.getenv()));
+        accepted.addAll(roles.keySet());
         if (accepted.isEmpty()) {
             byte[] random = new byte[24];
             new SecureRandom().nextBytes(random);
             String token = HexFormat.of().formatHex(random);
             accepted = Set.of(token);
+            roles.put(token, Role.OPERATOR);
             System.out.println("No --token or " + FlightConfig.TOKEN_ENV + " given; this session's token: " + token);
         }
         FlightConfig config = FlightConfig.of(accepted).withHost(host).withPort(flightPort)
@@ -77,6 +107,14 @@ final class ServeCommand implements Callable<Integer> {
 
         List<AutoCloseable> endpoints = new ArrayList<>();
         CountDownLatch stopped = new CountDownLatch(1);
+        int concurrency = concurrencyOption != null ? concurrencyOption : settings.concurrency();
+        int threads = settings.threads() > 0 ? settings.threads() : Runtime.getRuntime().availableProcessors();
+        RunService service = new RunService(runs, concurrency,
+                spec -> new DjlEngineFactory(EngineOptions.defaults().withThreads(spec.engine().threads() > 0 ? spec.engine().threads() : threads)
+                        .withMaxBatchRows(spec.engine().maxBatchRows())));
+        endpoints.add(service);
+        ApiServer api = ApiServer.start(httpPort != null ? httpPort : settings.httpPort(), service, TokenAuth.fromEnvironment(roles));
+        endpoints.add(api);
         FlightService flight = FlightService.start(config);
         endpoints.add(flight);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -90,6 +128,7 @@ final class ServeCommand implements Callable<Integer> {
             }
             stopped.countDown();
         }, "serve-shutdown"));
+        System.out.println("REST API and dashboard on " + api.uri() + "  (runs: " + service.root() + ", concurrency " + concurrency + ")");
         System.out.println("Flight data plane on " + flight.address() + "  (runs: " + config.runsRoot() + ", datasets: "
                 + config.datasetsRoot() + "; protocol: flight/protocol.md)");
         System.out.println("Ctrl-C to stop.");

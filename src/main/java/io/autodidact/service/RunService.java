@@ -78,6 +78,7 @@ public final class RunService implements AutoCloseable {
                     ServiceRun run = new ServiceRun(dir.getFileName().toString(), dir, String.valueOf(recipe), iterations,
                             Instant.parse((String) saved.get("submitted")), status);
                     if (saved.get("error") instanceof String e) run.status(status, e);
+                    run.restoreIteration(Math.max(0, RunDirectory.open(dir).metrics().read().size() - 1));
                     runs.put(run.id, run);
                     if (status.active()) resumable.add(run);
                 } catch (IOException | RuntimeException e) {

@@ -56,6 +56,11 @@ final class ServiceRun implements LoopEvents {
         emit(new RunEvent("status", Map.of("status", value.label(), "error", errorText)));
     }
 
+    /** Where a run recovered from disk stands: its last evaluated iteration. */
+    void restoreIteration(int value) {
+        iteration = value;
+    }
+
     void requestStop(RunStatus value) {
         stopRequested = value;
     }
