@@ -152,13 +152,13 @@ def handle(request_text):
                     results = [_failed("reward_batch returned %d values for %d samples" % (_len(values), _len(samples)))] * _len(samples)
                 else:
                     results = [_result(v) for v in values]
-            except Exception as e:
+            except BaseException as e:  # SystemExit too: a reward may not end the interpreter
                 results = [_failed(_describe(e))] * _len(samples)
         else:
             for s in samples:
                 try:
                     results.append(_result(_reward(s)))
-                except Exception as e:
+                except BaseException as e:
                     results.append(_failed(_describe(e)))
     finally:
         _restore()

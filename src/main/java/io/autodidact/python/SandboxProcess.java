@@ -84,7 +84,9 @@ final class SandboxProcess {
         Thread t = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
-                    if (protocol) lines.add(line);
+                    // The JVM itself may print to stdout (e.g. "Terminating due to java.lang.OutOfMemoryError"):
+                    // protocol lines are JSON objects, anything else is diagnostics.
+                    if (protocol && line.startsWith("{")) lines.add(line);
                     else synchronized (stderrTail) {
                         stderrTail.append(line).append('\n');
                         if (stderrTail.length() > STDERR_TAIL) stderrTail.delete(0, stderrTail.length() - STDERR_TAIL);
@@ -102,7 +104,13 @@ final class SandboxProcess {
     /** Sends one request line and waits for the answer line. */
     String call(String request) {
         String answer = exchange(request, limits.processGrace());
-        JsonNode failure = answer.startsWith("{\"failure\"") ? SandboxProtocol.read(answer) : null;
+        JsonNode failure;
+        try {
+            failure = answer.startsWith("{\"failure\"") ? SandboxProtocol.read(answer) : null;
+        } catch (PythonCallException e) {
+            kill(); // a child that garbles the protocol is not trusted with another call
+            throw e;
+        }
         if (failure != null)
             throw new PythonCallException(PythonCallException.Kind.valueOf(failure.get("failure").asText()), failure.get("message").asText());
         return answer;

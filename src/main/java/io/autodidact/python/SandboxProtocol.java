@@ -52,7 +52,10 @@ final class SandboxProtocol {
     }
 
     static String failure(PythonCallException e) {
-        return write(Map.of("failure", e.kind().name(), "message", e.getMessage()));
+        Map<String, Object> doc = new LinkedHashMap<>(); // "failure" first: the parent tells failures by prefix
+        doc.put("failure", e.kind().name());
+        doc.put("message", e.getMessage());
+        return write(doc);
     }
 
     static String write(Object value) {

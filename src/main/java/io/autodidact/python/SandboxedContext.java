@@ -51,8 +51,9 @@ final class SandboxedContext {
                 // No sandbox.MaxCPUTime: GraalPy 25.0.3 community does not know the option (measured); the
                 // wall-time watchdog below is the limit, and it also stops code that sleeps or blocks.
                 .build();
-        // Module-level code runs at load: a `while True` there must not hang the pool either.
-        long loadLimit = 2 * limits.timeout().toMillis() + 5000;
+        // Module-level code runs at load: a `while True` there must not hang the pool either. Generous, since
+        // the first imports in a cold JVM run interpreted (measured 5-10 s on two busy cores).
+        long loadLimit = Math.max(60_000, 2 * limits.timeout().toMillis());
         AtomicBoolean fired = new AtomicBoolean();
         ScheduledFuture<?> timer = watchdog.schedule(() -> {
             fired.set(true);
@@ -105,7 +106,10 @@ final class SandboxedContext {
             context.close(true);
             if (fired.get() || e.isCancelled()) throw timeout();
             if (e.isExit()) throw new PythonCallException(PythonCallException.Kind.CRASH, "the code exited the interpreter (exit status " + e.getExitStatus() + ")");
-            throw new PythonCallException(PythonCallException.Kind.CRASH, "the Python host failed: " + e.getMessage());
+            // host.py catches every Python exception, so what reaches here is not one: the polyglot layer's
+            // refusals (a denied process or thread, an excluded POSIX call such as getaddrinfo), which the
+            // guest cannot catch either.
+            throw new PythonCallException(PythonCallException.Kind.CRASH, "blocked by the sandbox: " + e.getMessage());
         }
     }
 
