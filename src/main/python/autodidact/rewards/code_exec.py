@@ -47,19 +47,17 @@ def _short(e):
     return "%s%s%s" % (type(e).__name__, ": " + text[:200] if text else "", where)
 
 
-def _run_assert(program, test):
-    namespace = {"__name__": "solution", "__builtins__": builtins}
-    exec(compile(program, "<program>", "exec"), namespace)
+def _run_assert(namespace, test):
     exec(compile(test, "<test>", "exec"), namespace)
     return True, ""
 
 
-def _run_io(program, test):
+def _run_io(code, test):
     sys.stdin = io.StringIO(str(test.get("input", "")))
     out = io.StringIO()
     sys.stdout = out
     try:
-        exec(compile(program, "<program>", "exec"), {"__name__": "__main__", "__builtins__": builtins})
+        exec(code, {"__name__": "__main__", "__builtins__": builtins})
     finally:
         sys.stdout, sys.stdin = _STDOUT, _STDIN
     got = _lines(out.getvalue())
@@ -75,22 +73,33 @@ def _lines(text):
 
 
 def run_tests(program, tests):
-    """Per-test outcomes: a list of (passed, detail)."""
+    """Per-test outcomes: a list of (passed, detail). The program is compiled once; assert tests share one
+    namespace, in which the program ran once (as MBPP/HumanEval harnesses do); each input/output test runs
+    the program afresh."""
+    try:
+        code = compile(program, "<program>", "exec")
+    except SyntaxError as e:
+        return [(False, "SyntaxError: %s (%s line %s)" % (e.msg, e.filename, e.lineno))] * len(tests)
     outcomes = []
-    for test in tests:
-        try:
-            if isinstance(test, str):
-                outcomes.append(_run_assert(program, test))
-            elif isinstance(test, dict):
-                outcomes.append(_run_io(program, test))
-            else:
-                outcomes.append((False, "test is neither a string nor an {input, output} object"))
-        except SyntaxError as e:
-            outcomes.append((False, "SyntaxError: %s (%s line %s)" % (e.msg, e.filename, e.lineno)))
-        except BaseException as e:  # SystemExit, RecursionError, MemoryError... all count as a failed test
-            outcomes.append((False, _short(e)))
-        finally:
-            _restore()
+    namespace = None
+    try:
+        for test in tests:
+            try:
+                if isinstance(test, str):
+                    if namespace is None:
+                        namespace = {"__name__": "solution", "__builtins__": builtins}
+                        exec(code, namespace)
+                    outcomes.append(_run_assert(namespace, test))
+                elif isinstance(test, dict):
+                    outcomes.append(_run_io(code, test))
+                else:
+                    outcomes.append((False, "test is neither a string nor an {input, output} object"))
+            except SyntaxError as e:
+                outcomes.append((False, "SyntaxError: %s (%s line %s)" % (e.msg, e.filename, e.lineno)))
+            except BaseException as e:  # SystemExit, RecursionError, MemoryError... all count as a failed test
+                outcomes.append((False, _short(e)))
+    finally:
+        _restore()
     return outcomes
 
 

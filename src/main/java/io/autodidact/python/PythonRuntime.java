@@ -47,9 +47,9 @@ public final class PythonRuntime implements AutoCloseable {
         return !engine.getImplementationName().toLowerCase(java.util.Locale.ROOT).contains("interpreted");
     }
 
-    /** E.g. {@code GraalPy 25.0.3 (optimizing: Graal compiler)}, for logs and benchmark output. */
+    /** E.g. {@code GraalPy (Python 3.11.7, optimizing: GraalVM CE)}, for logs and benchmark output. */
     public String description() {
-        return "GraalPy " + engine.getVersion() + " (" + (optimizing()
+        return "GraalPy (Python " + engine.getLanguages().get("python").getVersion() + ", " + (optimizing()
                 ? "optimizing: " + engine.getImplementationName()
                 : "interpreted: start the JVM with the Graal compiler (JVMCI) to optimise") + ")";
     }

@@ -21,10 +21,7 @@ class PythonCodeExecutionTest {
 
     @Test
     void scoresTheFractionOfTestsPassedWithPerTestOutcomes() {
-        long t0 = System.nanoTime();
         try (PythonReward reward = CodeExecutionReward.create(new SandboxLimits(Duration.ofSeconds(2), 1 << 16, 256), 1, 1000)) {
-            System.err.printf("started in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-            t0 = System.nanoTime();
             List<Score> scores = reward.score(List.of(
                     program("right", "Here you go:\n```python\ndef add(a, b):\n    return a + b\n```", ADD_TESTS),
                     program("half", "def add(a, b):\n    return a + b if a > 0 else 1", ADD_TESTS),
@@ -34,7 +31,6 @@ class PythonCodeExecutionTest {
                     program("after-cheat", "def add(a, b):\n    assert abs(-3) == 3\n    return a + b", ADD_TESTS),
                     program("syntax", "def add(a, b) return a", ADD_TESTS),
                     program("no-tests", "def add(a, b): return a + b", "[]")));
-            System.err.printf("scored in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
             Score right = scores.get(0);
             assertEquals(1.0, right.reward());
             assertTrue(right.correct());
@@ -51,7 +47,7 @@ class PythonCodeExecutionTest {
             assertTrue(scores.get(2).message().contains("expected '3', got '2'"), scores.get(2).message());
 
             assertTrue(scores.get(3).error().contains("time limit"), "a runaway program fails only itself: " + scores.get(3));
-            assertEquals(0.0, scores.get(4).reward(), scores.get(4).toString());
+            assertEquals(List.of(0.0, 1.0, 0.0), scores.get(4).steps(), "add() returning 0 passes only add(-1, 1) == 0: " + scores.get(4));
             assertEquals(1.0, scores.get(5).reward(), "the previous program's patches were undone: " + scores.get(5));
             assertEquals(0.0, scores.get(6).reward());
             assertTrue(scores.get(6).message().contains("SyntaxError"), scores.get(6).message());
