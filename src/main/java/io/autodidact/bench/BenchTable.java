@@ -40,14 +40,23 @@ public final class BenchTable {
 
     private final String name;
     private final String title;
+    private final String left;
+    private final String right;
     private final List<Row> rows = new ArrayList<>();
     private final Map<String, Object> notes = new LinkedHashMap<>();
     private final Map<String, Object> metrics = new LinkedHashMap<>();
 
     /** {@code name} names the JSON file; {@code title} heads the printed table. */
     public BenchTable(String name, String title) {
+        this(name, title, "DJL", "PyTorch");
+    }
+
+    /** With other column labels than DJL / PyTorch, e.g. GraalPy / CPython; the ratio is still left vs right. */
+    public BenchTable(String name, String title, String left, String right) {
         this.name = name;
         this.title = title;
+        this.left = left;
+        this.right = right;
     }
 
     public BenchTable row(String metric, String unit, Double djl, Double torch, Better better) {
@@ -88,7 +97,7 @@ public final class BenchTable {
 
     /** The aligned text table, then the notes whose values are not maps or lists. */
     public String render() {
-        String[] head = {"metric", "DJL", "PyTorch", "ratio"};
+        String[] head = {"metric", left, right, "ratio"};
         List<String[]> cells = new ArrayList<>();
         for (Row r : rows) {
             String metric = r.unit() == null || r.unit().isEmpty() ? r.metric() : r.metric() + " (" + r.unit() + ")";
@@ -112,7 +121,7 @@ public final class BenchTable {
         for (String[] c : cells) {
             line(sb, c, w);
         }
-        sb.append("ratio > 1 means DJL is better (DJL/PyTorch for rates, PyTorch/DJL for times)\n");
+        sb.append("ratio > 1 means " + left + " is better (" + left + "/" + right + " for rates, " + right + "/" + left + " for times)\n");
         notes.forEach((k, v) -> {
             if (!(v instanceof Map) && !(v instanceof List)) {
                 sb.append(k).append(": ").append(v).append('\n');

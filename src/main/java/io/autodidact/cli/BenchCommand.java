@@ -3,6 +3,7 @@ package io.autodidact.cli;
 import io.autodidact.bench.BenchTable;
 import io.autodidact.bench.EngineBench;
 import io.autodidact.bench.FlightBench;
+import io.autodidact.bench.RewardBench;
 import io.autodidact.bench.TorchBaseline;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,13 +15,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code autodidact bench engine}: the DJL engine against PyTorch eager, same model and threads, in one run.
- * {@code autodidact bench flight}: the Flight data plane against JSON over HTTP, same rollouts, in one run.
+ * {@code autodidact bench engine}: the DJL engine against PyTorch eager, same model and threads, in one run;
+ * {@code autodidact bench flight}: the Flight data plane against JSON over HTTP, same rollouts, in one run;
+ * {@code autodidact bench rewards}: Python rewards on GraalPy against CPython, and sandboxed code execution
+ * against a fresh CPython process per program.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks that print a table and write target/bench/<name>.json. Not part of CI.")
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: engine, flight.")
+    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: engine, flight, rewards.")
     String name;
 
     @Option(names = "--threads", description = "Threads for both sides (default: ${DEFAULT-VALUE}).", defaultValue = "2")
@@ -43,11 +46,21 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Directory for the JSON (default: ${DEFAULT-VALUE}).", defaultValue = "target/bench")
     Path out;
 
+    @Option(names = "--samples", description = "rewards: samples scored on each side (default: ${DEFAULT-VALUE}).", defaultValue = "100000")
+    int samples;
+
+    @Option(names = "--programs", description = "rewards: programs run on each side (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
+    int programs;
+
+    @Option(names = "--python", description = "rewards: the CPython baseline (default: ${DEFAULT-VALUE}).", defaultValue = "/usr/bin/python3")
+    String python;
+
     @Override
     public Integer call() throws Exception {
         if (name.equals("flight")) return flight();
+        if (name.equals("rewards")) return rewards();
         if (!name.equals("engine")) {
-            System.err.println("autodidact bench: unknown benchmark '" + name + "'; available: engine, flight");
+            System.err.println("autodidact bench: unknown benchmark '" + name + "'; available: engine, flight, rewards");
             return 2;
         }
         var d = EngineBench.Options.defaults(threads);
@@ -111,6 +124,17 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("  %-34s %8.3f%n", "JSON over HTTP (Jackson, parsed)", r.get("json_gb_per_s"));
         System.out.printf("  %-34s %8.3f%n", "JSON over HTTP (bytes only)", r.get("json_unparsed_gb_per_s"));
         System.out.printf("  %-34s %8.1fx%n", "DoGet vs JSON", r.get("flight_vs_json_ratio"));
+        System.out.println("wrote " + table.writeJson(out));
+        return 0;
+    }
+
+    private int rewards() throws Exception {
+        if (samples < 1 || programs < 1) {
+            System.err.println("autodidact bench rewards: --samples and --programs must be >= 1");
+            return 2;
+        }
+        BenchTable table = RewardBench.run(new RewardBench.Options(samples, programs, python, out.resolve("rewards-work")), System.err::println);
+        table.print(System.out);
         System.out.println("wrote " + table.writeJson(out));
         return 0;
     }

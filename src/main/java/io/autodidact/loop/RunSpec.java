@@ -30,7 +30,10 @@ public record RunSpec(
         if (iterations < 0) throw ConfigMap.error("iterations", "must be >= 0, got " + iterations);
     }
 
-    /** Where problems come from: a built-in task by name, or dataset files with a Java verifier. */
+    /**
+     * Where problems come from: a built-in task by name, or dataset files with a Java verifier; {@code reward},
+     * when present, replaces the verifier (a Python reward or code execution).
+     */
     public record TaskSpec(
             Optional<String> builtIn,
             Map<String, Object> options,
@@ -40,8 +43,10 @@ public record RunSpec(
             Map<String, Object> verifierOptions,
             int problemsPerIteration,
             int minDifficulty,
-            int maxDifficulty) {
+            int maxDifficulty,
+            Optional<RewardSpec> reward) {
         public TaskSpec {
+            java.util.Objects.requireNonNull(reward, "reward");
             if (builtIn.isEmpty() && dataset.isEmpty())
                 throw ConfigMap.error("task", "give either task.name (a built-in task, e.g. addition) or task.dataset (a JSONL or Arrow file)");
             if (builtIn.isPresent() && dataset.isPresent())
@@ -124,6 +129,7 @@ public record RunSpec(
         t.put("problems_per_iteration", task.problemsPerIteration());
         t.put("min_difficulty", task.minDifficulty());
         t.put("max_difficulty", task.maxDifficulty());
+        task.reward().ifPresent(r -> t.put("reward", r.toMap()));
         m.put("task", t);
         Map<String, Object> mo = new LinkedHashMap<>();
         model.checkpoint().ifPresent(p -> mo.put("checkpoint", p.toString()));

@@ -104,8 +104,22 @@ public final class RunSpecReader {
         int problems = t.integer("problems_per_iteration", 1000, 1, 10_000_000);
         int minD = t.integer("min_difficulty", 1, 0, 1000);
         int maxD = t.integer("max_difficulty", 6, 0, 1000);
+        Optional<RewardSpec> reward = Optional.empty();
+        if (t.has("reward")) {
+            ConfigMap r = t.section("reward");
+            boolean codeExecution = r.bool("code_execution", false);
+            Optional<Path> python = path(r.string("python", null), base);
+            Optional<String> module = Optional.ofNullable(r.string("module", null));
+            String function = r.string("function", "reward");
+            boolean untrusted = r.bool("untrusted", codeExecution);
+            int timeoutMs = r.integer("timeout_ms", 5000, 10, 3_600_000), batch = r.integer("batch", 64, 1, 100_000);
+            int workers = r.integer("workers", 0, 0, 256), heapMb = r.integer("heap_mb", 512, 128, 1 << 20);
+            long cacheSize = r.longValue("cache_size", 100_000);
+            r.finish(); // a typo is named before the section's combination is judged
+            reward = Optional.of(new RewardSpec(python, module, function, codeExecution, untrusted, timeoutMs, batch, workers, cacheSize, heapMb));
+        }
         t.finish();
-        var task = new RunSpec.TaskSpec(builtIn, taskOptions, dataset, evalDataset, verifier, verifierOptions, problems, minD, maxD);
+        var task = new RunSpec.TaskSpec(builtIn, taskOptions, dataset, evalDataset, verifier, verifierOptions, problems, minD, maxD, reward);
 
         ConfigMap m = c.section("model");
         var model = new RunSpec.ModelSpec(path(m.string("checkpoint", null), base), m.integer("hidden", 64, 8, 65_536),

@@ -3,7 +3,13 @@ package io.autodidact.task;
 import io.autodidact.loop.ConfigMap;
 import io.autodidact.loop.Demonstration;
 import io.autodidact.loop.Problem;
+import io.autodidact.loop.RewardSpec;
 import io.autodidact.loop.RunSpec;
+import io.autodidact.python.CodeExecutionReward;
+import io.autodidact.python.PythonReward;
+import io.autodidact.python.PythonRewardSpec;
+import io.autodidact.python.SandboxLimits;
+import java.time.Duration;
 import io.autodidact.loop.Workload;
 import io.autodidact.reward.Reward;
 import io.autodidact.reward.Verifiers;
@@ -16,7 +22,8 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /**
- * A run's {@link Workload} from its config: a built-in task, or dataset files with a Java verifier.
+ * A run's {@link Workload} from its config: a built-in task, or dataset files with a Java verifier; a
+ * {@code task.reward} section (Python or code execution) replaces either's verifier.
  * Everything is read and validated here, before any work starts, so a bad row fails the run at once.
  */
 public final class TaskWorkload implements Workload {
@@ -56,7 +63,7 @@ public final class TaskWorkload implements Workload {
                 if (b.seedFile().isPresent()) demos.addAll(readSeed(b.seedFile().get()));
                 else for (SeedExample e : task.seedExamples(b.examples(), run.seed())) demos.add(new Demonstration(e.prompt(), e.completion()));
             });
-            return new TaskWorkload(t, task, List.of(), sets, demos, task.verifier());
+            return new TaskWorkload(t, task, List.of(), sets, demos, t.reward().map(TaskWorkload::reward).orElse(task.verifier()));
         }
         List<Problem> problems = ProblemReader.read(t.dataset().get());
         SequencedMap<String, List<Problem>> sets = new LinkedHashMap<>();
@@ -77,12 +84,29 @@ public final class TaskWorkload implements Workload {
             demos.addAll(readSeed(b.seedFile().get()));
         });
         Reward verifier;
-        try {
+        if (t.reward().isPresent()) verifier = reward(t.reward().get());
+        else try {
             verifier = Verifiers.named(t.verifier(), t.verifierOptions());
         } catch (IllegalArgumentException e) {
             throw ConfigMap.error("task.verifier", e.getMessage());
         }
         return new TaskWorkload(t, null, problems, sets, demos, verifier);
+    }
+
+    /**
+     * A Python or code-execution reward, loaded now so that a syntax error fails the run before any work. Its
+     * contexts and sandbox processes live as long as the JVM (children exit when it does).
+     */
+    private static Reward reward(RewardSpec r) {
+        SandboxLimits limits = new SandboxLimits(Duration.ofMillis(r.timeoutMs()), SandboxLimits.DEFAULT.maxOutputBytes(), r.heapMb());
+        int workers = r.workers() > 0 ? r.workers() : PythonRewardSpec.defaultWorkers(r.untrusted());
+        try {
+            if (r.codeExecution()) return CodeExecutionReward.create(limits, workers, r.cacheSize());
+            return PythonReward.open(new PythonRewardSpec(r.python().orElseThrow(), r.module(), r.function(), r.untrusted(), limits,
+                    r.batch(), workers, r.cacheSize()));
+        } catch (IllegalArgumentException e) {
+            throw ConfigMap.error(r.codeExecution() ? "task.reward.code_execution" : "task.reward.python", e.getMessage());
+        }
     }
 
     private static String formatDifficulty(double d) {

@@ -1,0 +1,51 @@
+package io.autodidact.python;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Entry point of a sandbox child process: one {@link ContextPool} of size one, driven by
+ * {@link SandboxProtocol} over stdin/stdout. Runs in its own JVM with a small {@code -Xmx} and
+ * {@code -XX:+ExitOnOutOfMemoryError}, so a memory bomb ends this process and nothing else.
+ */
+public final class SandboxMain {
+    private SandboxMain() {}
+
+    public static void main(String[] args) throws IOException {
+        PrintStream protocol = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+        System.setOut(System.err); // nothing but protocol lines may reach the parent's reader
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String first = in.readLine();
+        if (first == null) return;
+        SandboxProtocol.Setup setup = SandboxProtocol.readSetup(first);
+        ContextPool pool;
+        try {
+            pool = new ContextPool(new PythonRuntime(), setup.program(), setup.limits(), 1);
+        } catch (PythonLoadException e) {
+            send(protocol, SandboxProtocol.write(Map.of("load_error", e.getMessage())));
+            return;
+        }
+        send(protocol, SandboxProtocol.write(Map.of("ready", true)));
+        for (String line; (line = in.readLine()) != null; ) {
+            String answer;
+            try {
+                answer = pool.call(line);
+            } catch (PythonCallException e) {
+                answer = SandboxProtocol.failure(e);
+            }
+            send(protocol, answer);
+        }
+        pool.close();
+        System.exit(0); // the parent closed our stdin: leave without waiting for engine threads
+    }
+
+    private static void send(PrintStream protocol, String line) {
+        protocol.print(line);
+        protocol.print('\n');
+        protocol.flush();
+    }
+}

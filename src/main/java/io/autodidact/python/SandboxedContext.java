@@ -1,0 +1,136 @@
+package io.autodidact.python;
+
+import java.io.InputStream;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.EnvironmentAccess;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.PolyglotAccess;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.SandboxPolicy;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.IOAccess;
+
+/**
+ * One GraalPy context with a program loaded, under the strictest configuration SANDBOX.md measured to
+ * hold: CONSTRAINED policy, no IO, processes, threads, native or polyglot access, environment or host
+ * classes, bounded output. A call that outlives its time limit is cancelled with {@code close(true)} from the
+ * watchdog thread; the context is then dead and its pool replaces it.
+ */
+final class SandboxedContext {
+    private final Context context;
+    private final Value handle;
+    private final BoundedOutputStream out;
+    private final BoundedOutputStream err;
+    private final SandboxLimits limits;
+    private volatile boolean dead;
+
+    SandboxedContext(PythonRuntime runtime, PythonProgram program, SandboxLimits limits, ScheduledExecutorService watchdog) {
+        this.limits = limits;
+        this.out = new BoundedOutputStream(limits.maxOutputBytes());
+        this.err = new BoundedOutputStream(limits.maxOutputBytes());
+        this.context = Context.newBuilder("python")
+                .engine(runtime.engine())
+                .sandbox(SandboxPolicy.CONSTRAINED)
+                .out(out).err(err).in(InputStream.nullInputStream())
+                .allowHostAccess(HostAccess.CONSTRAINED)
+                .allowHostClassLookup(name -> false)
+                .allowHostClassLoading(false)
+                .allowIO(IOAccess.NONE)
+                .allowCreateProcess(false)
+                .allowCreateThread(false)
+                .allowNativeAccess(false)
+                .allowPolyglotAccess(PolyglotAccess.NONE)
+                .allowEnvironmentAccess(EnvironmentAccess.NONE)
+                .allowInnerContextOptions(false)
+                .allowValueSharing(false)
+                // No sandbox.MaxCPUTime: GraalPy 25.0.3 community does not know the option (measured); the
+                // wall-time watchdog below is the limit, and it also stops code that sleeps or blocks.
+                .build();
+        // Module-level code runs at load: a `while True` there must not hang the pool either. Generous, since
+        // the first imports in a cold JVM run interpreted (measured 5-10 s on two busy cores).
+        long loadLimit = Math.max(60_000, 2 * limits.timeout().toMillis());
+        AtomicBoolean fired = new AtomicBoolean();
+        ScheduledFuture<?> timer = watchdog.schedule(() -> {
+            fired.set(true);
+            close();
+        }, loadLimit, TimeUnit.MILLISECONDS);
+        try {
+            context.eval(Source.newBuilder("python", BundledModules.source(BundledModules.HOST), "<autodidact>/" + BundledModules.HOST).buildLiteral());
+            Value bindings = context.getBindings("python");
+            Value install = bindings.getMember("install");
+            for (ModuleSource m : program.modules()) install.execute(m.name(), m.fileName(), m.source(), m.isPackage());
+            String error = bindings.getMember("prepare").execute(program.module(), program.function()).asString();
+            if (!error.isEmpty()) throw new PythonLoadException(error);
+            this.handle = bindings.getMember("handle");
+            if (!timer.cancel(false)) throw new PolyglotTimeout();
+        } catch (RuntimeException e) {
+            timer.cancel(false);
+            close();
+            if (fired.get() || e instanceof PolyglotTimeout)
+                throw new PythonLoadException("loading " + program.module() + " ran past " + loadLimit + " ms and was stopped; "
+                        + "move slow work out of module level");
+            throw e;
+        }
+    }
+
+    /**
+     * Runs one request under the wall-time limit. Throws {@link PythonCallException} when the call was
+     * cancelled or the context died; the context is then {@link #dead()}.
+     */
+    String call(String request, ScheduledExecutorService watchdog) {
+        if (dead) throw new IllegalStateException("context is dead; the pool should have replaced it");
+        out.reset();
+        err.reset();
+        AtomicBoolean fired = new AtomicBoolean();
+        ScheduledFuture<?> timer = watchdog.schedule(() -> {
+            fired.set(true);
+            dead = true;
+            try {
+                context.close(true);
+            } catch (RuntimeException ignored) {
+                // Closing a cancelled context may report the cancellation itself; the context is gone either way.
+            }
+        }, limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            String response = handle.execute(request).asString();
+            if (!timer.cancel(false)) throw timeout(); // the watchdog fired as the call returned
+            return response;
+        } catch (PolyglotException e) {
+            timer.cancel(false);
+            dead = true;
+            context.close(true);
+            if (fired.get() || e.isCancelled()) throw timeout();
+            if (e.isExit()) throw new PythonCallException(PythonCallException.Kind.CRASH, "the code exited the interpreter (exit status " + e.getExitStatus() + ")");
+            // host.py catches every Python exception, so what reaches here is not one: the polyglot layer's
+            // refusals (a denied process or thread, an excluded POSIX call such as getaddrinfo), which the
+            // guest cannot catch either.
+            throw new PythonCallException(PythonCallException.Kind.CRASH, "blocked by the sandbox: " + e.getMessage());
+        }
+    }
+
+    private PythonCallException timeout() {
+        dead = true;
+        return new PythonCallException(PythonCallException.Kind.TIMEOUT, "ran past the time limit of " + limits.timeout().toMillis() + " ms and was stopped");
+    }
+
+    /** Marks a load whose watchdog fired just as it finished. */
+    private static final class PolyglotTimeout extends RuntimeException {}
+
+    boolean dead() {
+        return dead;
+    }
+
+    void close() {
+        dead = true;
+        try {
+            context.close(true);
+        } catch (RuntimeException ignored) {
+            // Already closed or cancelled.
+        }
+    }
+}

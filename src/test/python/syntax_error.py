@@ -1,0 +1,3 @@
+def reward(sample):
+    x = 1
+    return x +
