@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.autodidact.engine.CharTokenizer;
 import io.autodidact.engine.HfTokenizer;
+import io.autodidact.engine.IdTokenizer;
 import io.autodidact.engine.Tokenizer;
 import io.autodidact.engine.Tokenizers;
 import io.autodidact.engine.safetensors.DType;
@@ -35,7 +36,14 @@ import java.util.stream.Stream;
 public final class Checkpoints {
     private Checkpoints() {}
 
-    /** Writes into a temporary sibling directory and renames it into place, so a crash never leaves half a checkpoint. */
+    /** The sub-directory of a checkpoint that holds the LoRA adapter it was trained with, in PEFT's layout. */
+    public static final String ADAPTER_DIR = "adapter";
+
+    /**
+     * Writes into a temporary sibling directory and renames it into place, so a crash never leaves half a checkpoint.
+     * With LoRA adapters attached, {@code model.safetensors} holds the merged weights (a plain Hugging Face model that
+     * any runtime serves) and {@value #ADAPTER_DIR}/ the adapter alone, relative to {@link DjlEngine#baseModelName()}.
+     */
     static void save(DjlEngine engine, Path dir) {
         Path target = dir.toAbsolutePath();
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
@@ -45,12 +53,16 @@ public final class Checkpoints {
             LlamaModel model = engine.model();
             model.config().write(tmp.resolve("config.json"));
             LinkedHashMap<String, TensorData> tensors = new LinkedHashMap<>();
-            for (var e : model.weights().entrySet()) {
-                NDArray a = e.getValue();
-                ByteBuffer bytes = ByteBuffer.wrap(a.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
-                tensors.put(e.getKey(), new TensorData(DType.F32, a.getShape().getShape(), bytes));
+            try (NDManager scratch = model.manager().newSubManager()) {
+                var weights = model.lora().isPresent() ? model.mergedWeights(scratch) : model.weights();
+                for (var e : weights.entrySet()) {
+                    NDArray a = e.getValue();
+                    ByteBuffer bytes = ByteBuffer.wrap(a.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+                    tensors.put(e.getKey(), new TensorData(DType.F32, a.getShape().getShape(), bytes));
+                }
             }
             SafetensorsWriter.write(tmp.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+            if (model.lora().isPresent()) engine.saveAdapter(tmp.resolve(ADAPTER_DIR));
             saveTokenizer(engine.tokenizer(), tmp);
             if (Files.exists(target)) {
                 Path old = target.resolveSibling(target.getFileName() + ".old-" + ProcessHandle.current().pid());
@@ -66,19 +78,27 @@ public final class Checkpoints {
         }
     }
 
+    // What transformers' save_pretrained writes for a tokenizer and generation defaults; copied as they are.
+    private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+            "added_tokens.json", "chat_template.jinja", "chat_template.json", "vocab.json", "merges.txt", "tokenizer.model",
+            "generation_config.json");
+
     private static void saveTokenizer(Tokenizer tokenizer, Path dir) throws IOException {
         if (tokenizer instanceof CharTokenizer c) {
             c.save(dir);
         } else if (tokenizer instanceof HfTokenizer h) {
             Path from = h.file().getParent();
-            for (String f : List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json"))
+            for (String f : TOKENIZER_FILES)
                 if (Files.exists(from.resolve(f))) Files.copy(from.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-        } else {
+        } else if (!(tokenizer instanceof IdTokenizer)) { // ids stand for themselves: nothing to write
             throw new IllegalArgumentException("cannot save a tokenizer of type " + tokenizer.getClass().getName());
         }
     }
 
-    /** Loads a checkpoint directory written by us or by transformers. Errors name the file and what is wrong. */
+    /**
+     * Loads a checkpoint directory written by us or by transformers. Errors name the file and what is wrong. A directory
+     * without tokenizer files gets an {@link IdTokenizer}: it runs on token ids only.
+     */
     public static DjlEngine load(Path dir, EngineOptions options) {
         return load(dir, options, null);
     }
@@ -95,7 +115,8 @@ public final class Checkpoints {
         Tokenizer tokenizer;
         try {
             weights = ShardedSafetensors.open(dir);
-            tokenizer = givenTokenizer != null ? givenTokenizer : Tokenizers.load(dir);
+            tokenizer = givenTokenizer != null ? givenTokenizer
+                    : Tokenizers.hasTokenizer(dir) ? Tokenizers.load(dir) : IdTokenizer.of(dir, cfg.vocabSize());
         } catch (IOException e) {
             throw new IllegalArgumentException("checkpoint " + dir + ": " + e.getMessage(), e);
         }
@@ -116,12 +137,22 @@ public final class Checkpoints {
                 if (!shape.equals(e.getValue()))
                     throw new IllegalArgumentException("checkpoint " + dir + ": weight '" + name + "' has shape " + shape
                             + " but config.json implies " + e.getValue());
-                NDArray a = info.dtype() == DType.F32
-                        ? manager.create(weights.buffer(name), shape, DataType.FLOAT32)
-                        : manager.create(weights.toFloatArray(name), shape);
+                NDArray a;
+                if (info.dtype() == DType.F32) {
+                    // libtorch wraps the read-only mapping without copying; training and merging update weights in
+                    // place, which would fault on those pages, so each tensor is copied into libtorch's own memory
+                    // (native, never the Java heap) and the mapping is let go.
+                    try (NDArray mapped = manager.create(weights.buffer(name), shape, DataType.FLOAT32)) {
+                        a = mapped.duplicate();
+                    }
+                } else {
+                    a = manager.create(weights.toFloatArray(name), shape);
+                }
                 arrays.put(name, a);
             }
-            return DjlEngine.of(LlamaModel.of(cfg, manager, arrays), tokenizer, options);
+            DjlEngine engine = DjlEngine.of(LlamaModel.of(cfg, manager, arrays), tokenizer, options);
+            engine.baseModelName(dir.toAbsolutePath().normalize().toString());
+            return engine;
         } catch (RuntimeException e) {
             manager.close();
             throw e;
