@@ -64,6 +64,10 @@ public final class Checkpoints {
             SafetensorsWriter.write(tmp.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
             if (model.lora().isPresent()) engine.saveAdapter(tmp.resolve(ADAPTER_DIR));
             saveTokenizer(engine.tokenizer(), tmp);
+            // Generation defaults (eos ids, sampling) belong to the model: keep the source directory's.
+            Path generation = engine.baseModelName().isEmpty() ? null : Path.of(engine.baseModelName()).resolve("generation_config.json");
+            if (generation != null && Files.isRegularFile(generation) && !Files.exists(tmp.resolve("generation_config.json")))
+                Files.copy(generation, tmp.resolve("generation_config.json"));
             if (Files.exists(target)) {
                 Path old = target.resolveSibling(target.getFileName() + ".old-" + ProcessHandle.current().pid());
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
