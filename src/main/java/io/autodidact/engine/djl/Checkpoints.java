@@ -111,6 +111,7 @@ public final class Checkpoints {
     public static DjlEngine load(Path dir, EngineOptions options, Tokenizer givenTokenizer) {
         if (!Files.isDirectory(dir))
             throw new IllegalArgumentException("checkpoint " + dir + " is not a directory; expected a Hugging Face model directory");
+        if (!Files.exists(dir.resolve("config.json")) && PeftAdapters.isAdapter(dir)) return loadWithAdapter(dir, options, givenTokenizer);
         Path config = dir.resolve("config.json");
         if (!Files.isRegularFile(config))
             throw new IllegalArgumentException("checkpoint " + dir + " has no config.json; expected a Hugging Face model directory");
@@ -124,11 +125,7 @@ public final class Checkpoints {
         } catch (IOException e) {
             throw new IllegalArgumentException("checkpoint " + dir + ": " + e.getMessage(), e);
         }
-        boolean tied = cfg.tieWordEmbeddings() || !weights.contains("lm_head.weight");
-        if (tied != cfg.tieWordEmbeddings())
-            cfg = new LlamaConfig(cfg.modelType(), cfg.vocabSize(), cfg.hiddenSize(), cfg.intermediateSize(),
-                    cfg.numHiddenLayers(), cfg.numAttentionHeads(), cfg.numKeyValueHeads(), cfg.headDim(),
-                    cfg.maxPositionEmbeddings(), cfg.rmsNormEps(), cfg.ropeTheta(), true, cfg.attentionBias(), cfg.qkNorm());
+        if (!cfg.tieWordEmbeddings() && !weights.contains("lm_head.weight")) cfg = tied(cfg);
         NDManager manager = NDManager.newBaseManager();
         try {
             SequencedMap<String, NDArray> arrays = new LinkedHashMap<>();
@@ -161,6 +158,31 @@ public final class Checkpoints {
             manager.close();
             throw e;
         }
+    }
+
+    /** A PEFT adapter directory: its base model (base_model_name_or_path, a directory) with the adapter attached. */
+    private static DjlEngine loadWithAdapter(Path dir, EngineOptions options, Tokenizer givenTokenizer) {
+        String base = PeftAdapters.baseModel(dir).orElseThrow(() -> new IllegalArgumentException(dir.resolve(PeftAdapters.CONFIG)
+                + ": base_model_name_or_path is missing; set it to the base model's directory"));
+        Path baseDir = dir.resolve(base);
+        if (!Files.isDirectory(baseDir))
+            throw new IllegalArgumentException(dir.resolve(PeftAdapters.CONFIG) + ": base_model_name_or_path '" + base
+                    + "' is not a directory here (hub names cannot be fetched); point it at the base model's directory");
+        DjlEngine engine = load(baseDir, options, givenTokenizer);
+        try {
+            engine.loadAdapter(dir);
+            return engine;
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    /** The config with a tied head: a file without {@code lm_head.weight} ties it whatever config.json says, as transformers does. */
+    static LlamaConfig tied(LlamaConfig c) {
+        return new LlamaConfig(c.modelType(), c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),
+                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.maxPositionEmbeddings(), c.rmsNormEps(), c.ropeTheta(),
+                c.ropeScaling(), true, c.attentionBias(), c.qkNorm());
     }
 
     private static void deleteRecursively(Path p) throws IOException {

@@ -255,8 +255,9 @@ public final class LlamaModel implements AutoCloseable {
     static float[][] ropeTables(LlamaConfig c) {
         int d = c.headDim(), rows = c.maxPositionEmbeddings();
         float[] cos = new float[rows * d], sin = new float[rows * d];
+        double[] inv = c.ropeScaling().invFreq(c.ropeTheta(), d);
         for (int i = 0; i < d / 2; i++) {
-            double invFreq = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / d);
+            double invFreq = inv[i];
             for (int p = 0; p < rows; p++) {
                 // Computed as transformers does, in float32, so logits match it to 1e-5.
                 float angle = (float) p * (float) invFreq;
