@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * the system block and is skipped in the loop; user turns are {@code <|im_start|>user\n...<|im_end|>\n}; an
  * assistant turn before the last user query is printed without a think block; the generation prompt is
  * {@code <|im_start|>assistant\n}, plus an empty think block when enable_thinking is false. The same three strings
- * came out of Debian's python3-jinja2 rendering this template in {@code ImmutableSandboxedEnvironment(trim_blocks=True,
+ * came out of Jinja2 3.1.6 on CPython rendering this template in {@code ImmutableSandboxedEnvironment(trim_blocks=True,
  * lstrip_blocks=True, extensions=[loopcontrols])}, the environment transformers' apply_chat_template builds.
  */
 class ChatTemplateTest {
