@@ -14,7 +14,6 @@ final RMSNorm; untied lm_head [V,H]. Init N(0, 0.02) for matrices, ones for norm
 """
 
 import os
-import resource
 import sys
 
 # glibc malloc serves large blocks with mmap and, by default, raises that threshold only after such
@@ -203,6 +202,17 @@ class CpuWatch:
             return None
         busy, total, own = (e - s for e, s in zip(end, self.start))
         return round(max(0.0, (busy - own) / total), 4)
+
+
+def peak_rss_mib():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
 
 
 def log(*a):
@@ -407,8 +417,9 @@ def main(argv=None):
     result["blas"] = blas_in_use()
     # The machine is shared: a load average above the thread count means the numbers are suspect.
     result["loadavg_end"] = list(os.getloadavg())
-    # Peak resident memory of this process (Linux reports ru_maxrss in KiB).
-    result["torch_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    # Peak resident memory of this process: VmHWM, not ru_maxrss, which Linux carries across fork and exec,
+    # so under the JVM that started us it would report the JVM's size.
+    result["torch_peak_rss_mib"] = peak_rss_mib()
 
     text = json.dumps(result, indent=2, sort_keys=True)
     if args.json_out == "-":
