@@ -149,14 +149,20 @@ public final class LlamaModel implements AutoCloseable {
         setAdapters(LoraAdapters.none());
     }
 
-    /** The weights with the adapters merged in, as new arrays (the live weights are untouched); the base weights without adapters. */
+    /**
+     * Every weight with the adapters merged in, for writing a checkpoint: adapted projections as new arrays in
+     * {@code target} (close it when done), the others as the live arrays themselves (read only, never copied).
+     */
     SequencedMap<String, NDArray> mergedWeights(NDManager target) {
         SequencedMap<String, NDArray> out = new LinkedHashMap<>();
         for (var e : weights.entrySet()) {
             String name = e.getKey();
             String module = name.endsWith(".weight") ? name.substring(0, name.length() - ".weight".length()) : name;
-            NDArray a = adapters.adapts(module) ? adapters.merged(module, e.getValue()) : e.getValue().duplicate();
-            a.attach(target);
+            NDArray a = e.getValue();
+            if (adapters.adapts(module)) {
+                a = adapters.merged(module, a);
+                a.attach(target);
+            }
             out.put(name, a);
         }
         return out;
