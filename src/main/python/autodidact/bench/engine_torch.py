@@ -139,7 +139,7 @@ class Block(nn.Module):
 
 
 class Llama(nn.Module):
-    def __init__(self, vocab, hidden, layers, heads, kv_heads, intermediate, context):
+    def __init__(self, vocab, hidden, layers, heads, kv_heads, intermediate, context, tie=False):
         super().__init__()
         self.context = context
         self.embed_tokens = nn.Embedding(vocab, hidden)
@@ -152,6 +152,8 @@ class Llama(nn.Module):
         for m in self.modules():
             if isinstance(m, (nn.Linear, nn.Embedding)):
                 nn.init.normal_(m.weight, mean=0.0, std=0.02)
+        if tie:  # one matrix for embedding and head, as SmolLM2 and Qwen's small models do
+            self.lm_head.weight = self.embed_tokens.weight
 
     def forward(self, ids, pos=0, caches=None, last_only=False):
         """ids [B,T] -> logits [B,T,V] (or [B,V] with last_only). caches: one (k, v) per layer."""
@@ -200,6 +202,17 @@ class CpuWatch:
             return None
         busy, total, own = (e - s for e, s in zip(end, self.start))
         return round(max(0.0, (busy - own) / total), 4)
+
+
+def peak_rss_mib():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
 
 
 def log(*a):
@@ -348,6 +361,7 @@ def parse_args(argv=None):
     p.add_argument("--skip-train", action="store_true", help="time sampling only")
     p.add_argument("--no-malloc-env", action="store_true",
                    help="keep glibc's dynamic mmap threshold (see MALLOC_ENV)")
+    p.add_argument("--tie-embeddings", action="store_true", help="lm_head shares the embedding matrix")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
@@ -363,7 +377,7 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     model = Llama(args.vocab, args.hidden, args.layers, args.heads, args.kv_heads,
-                  args.intermediate, args.context)
+                  args.intermediate, args.context, tie=args.tie_embeddings)
     params = sum(p.numel() for p in model.parameters())
     log(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {params} parameters")
 
@@ -403,6 +417,9 @@ def main(argv=None):
     result["blas"] = blas_in_use()
     # The machine is shared: a load average above the thread count means the numbers are suspect.
     result["loadavg_end"] = list(os.getloadavg())
+    # Peak resident memory of this process: VmHWM, not ru_maxrss, which Linux carries across fork and exec,
+    # so under the JVM that started us it would report the JVM's size.
+    result["torch_peak_rss_mib"] = peak_rss_mib()
 
     text = json.dumps(result, indent=2, sort_keys=True)
     if args.json_out == "-":

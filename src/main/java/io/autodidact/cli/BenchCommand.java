@@ -3,6 +3,7 @@ package io.autodidact.cli;
 import io.autodidact.bench.BenchTable;
 import io.autodidact.bench.EngineBench;
 import io.autodidact.bench.FlightBench;
+import io.autodidact.bench.ModelBench;
 import io.autodidact.bench.RewardBench;
 import io.autodidact.bench.TorchBaseline;
 import java.nio.file.Path;
@@ -17,13 +18,14 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code autodidact bench engine}: the DJL engine against PyTorch eager, same model and threads, in one run;
  * {@code autodidact bench flight}: the Flight data plane against JSON over HTTP, same rollouts, in one run;
+ * {@code autodidact bench model}: a SmolLM2-135M-shaped Llama in DJL against the same model in PyTorch eager;
  * {@code autodidact bench rewards}: Python rewards on GraalPy against CPython, and sandboxed code execution
  * against a fresh CPython process per program.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks that print a table and write target/bench/<name>.json. Not part of CI.")
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: engine, flight, rewards.")
+    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: engine, flight, model, rewards.")
     String name;
 
     @Option(names = "--threads", description = "Threads for both sides (default: ${DEFAULT-VALUE}).", defaultValue = "2")
@@ -59,8 +61,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (name.equals("flight")) return flight();
         if (name.equals("rewards")) return rewards();
+        if (name.equals("model")) return model();
         if (!name.equals("engine")) {
-            System.err.println("autodidact bench: unknown benchmark '" + name + "'; available: engine, flight, rewards");
+            System.err.println("autodidact bench: unknown benchmark '" + name + "'; available: engine, flight, model, rewards");
             return 2;
         }
         var d = EngineBench.Options.defaults(threads);
@@ -100,6 +103,49 @@ final class BenchCommand implements Callable<Integer> {
                     memorySteps, (double) djl.get("rss_growth_mib_train"), memorySteps, (double) djl.get("rss_growth_mib_generate"));
         System.out.println("foreign CPU share (should be ~0): djl train " + djl.get("djl_train_foreign_cpu_share") + ", torch train "
                 + pt.get("torch_train_foreign_cpu_share"));
+        System.out.println("wrote " + table.writeJson(out));
+        return 0;
+    }
+
+    private int model() throws Exception {
+        var o = ModelBench.Options.smolLm2(threads, trainSteps == 30 ? 4 : trainSteps); // 30 is `bench engine`'s default
+        Map<String, Object> djl = ModelBench.run(o, System.err::println);
+        TorchBaseline torch = new TorchBaseline();
+        torch.ensureTorch(!noInstall, System.err::println);
+        Map<String, Object> pt8 = torch.run(o.torchOptions(8, true), Duration.ofMinutes(30), line -> System.err.println("torch: " + line));
+        Map<String, Object> pt1 = torch.run(o.torchOptions(1, false), Duration.ofMinutes(30), line -> System.err.println("torch: " + line));
+
+        Double djl1 = BenchTable.number(djl, "djl_generate_b1_tokens_per_s"), pt1Gen = BenchTable.number(pt1, "torch_generate_tokens_per_s");
+        Double djl8 = BenchTable.number(djl, "djl_generate_b8_tokens_per_s"), pt8Gen = BenchTable.number(pt8, "torch_generate_tokens_per_s");
+        Double djlTrain = BenchTable.number(djl, "djl_train_tokens_per_s"), ptTrain = BenchTable.number(pt8, "torch_train_tokens_per_s");
+        double ptPeak = Math.max(BenchTable.number(pt8, "torch_peak_rss_mib"), BenchTable.number(pt1, "torch_peak_rss_mib"));
+        BenchTable table = new BenchTable("model", "bench model: SmolLM2-135M-shaped Llama (" + djl.get("params")
+                + " parameters, random weights), DJL vs PyTorch eager, " + threads + " threads")
+                .higher("generate, batch 1 (KV cache)", "tokens/s", djl1, pt1Gen)
+                .higher("generate, batch 8 (KV cache)", "tokens/s", djl8, pt8Gen)
+                .higher("train, " + o.trainBatch() + "x" + o.context(), "tokens/s", djlTrain, ptTrain)
+                .lower("peak resident memory", "MiB", BenchTable.number(djl, "djl_peak_rss_mib"), ptPeak)
+                .metric("djl_generate_tokens_per_s", djl8)
+                .metric("torch_generate_tokens_per_s", pt8Gen)
+                .metric("generate_ratio", djl8 / pt8Gen)
+                .metric("djl_generate_b1_tokens_per_s", djl1)
+                .metric("torch_generate_b1_tokens_per_s", pt1Gen)
+                .metric("generate_b1_ratio", djl1 / pt1Gen)
+                .metric("djl_train_tokens_per_s", djlTrain)
+                .metric("torch_train_tokens_per_s", ptTrain)
+                .metric("train_ratio", djlTrain / ptTrain)
+                .metric("djl_peak_rss_mib", djl.get("djl_peak_rss_mib"))
+                .metric("torch_peak_rss_mib", ptPeak)
+                .metric("threads", threads)
+                .note("torch BLAS", pt8.get("blas"))
+                .note("djl", djl)
+                .note("torch_batch8_and_train", pt8)
+                .note("torch_batch1", pt1);
+        table.print(System.out);
+        System.out.println("foreign CPU share (should be ~0): djl train " + djl.get("djl_train_foreign_cpu_share") + ", generate b1 "
+                + djl.get("djl_generate_b1_foreign_cpu_share") + ", b8 " + djl.get("djl_generate_b8_foreign_cpu_share") + "; torch train "
+                + pt8.get("torch_train_foreign_cpu_share") + ", generate b8 " + pt8.get("torch_generate_foreign_cpu_share") + ", b1 "
+                + pt1.get("torch_generate_foreign_cpu_share"));
         System.out.println("wrote " + table.writeJson(out));
         return 0;
     }

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "autodidact 0.1.0",
         description = "Runs self-training loops on language models.",
-        subcommands = {DemoCommand.class, RunCommand.class, ServeCommand.class, RewardCommand.class, BenchCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, ServeCommand.class, RewardCommand.class, GenerateCommand.class,
+                ModelCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

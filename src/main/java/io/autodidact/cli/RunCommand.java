@@ -1,7 +1,6 @@
 package io.autodidact.cli;
 
 import io.autodidact.engine.djl.DjlEngineFactory;
-import io.autodidact.engine.djl.EngineOptions;
 import io.autodidact.loop.RunSpec;
 import io.autodidact.loop.RunSpecReader;
 import io.autodidact.run.RunLauncher;
@@ -54,8 +53,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static DjlEngineFactory factory(RunSpec spec) {
-        int threads = spec.engine().threads() > 0 ? spec.engine().threads() : Runtime.getRuntime().availableProcessors();
-        return new DjlEngineFactory(EngineOptions.defaults().withThreads(threads).withMaxBatchRows(spec.engine().maxBatchRows()));
+        return DjlEngineFactory.forRun(spec, Runtime.getRuntime().availableProcessors());
     }
 
     /** The end-of-run table: headline accuracy, all sets and samples kept, per iteration. */

@@ -5,7 +5,6 @@ import io.autodidact.api.Role;
 import io.autodidact.api.ServiceConfig;
 import io.autodidact.api.TokenAuth;
 import io.autodidact.engine.djl.DjlEngineFactory;
-import io.autodidact.engine.djl.EngineOptions;
 import io.autodidact.flight.FlightConfig;
 import io.autodidact.service.RunService;
 import java.util.LinkedHashMap;
@@ -110,8 +109,7 @@ final class ServeCommand implements Callable<Integer> {
         int concurrency = concurrencyOption != null ? concurrencyOption : settings.concurrency();
         int threads = settings.threads() > 0 ? settings.threads() : Runtime.getRuntime().availableProcessors();
         RunService service = new RunService(runs, concurrency,
-                spec -> new DjlEngineFactory(EngineOptions.defaults().withThreads(spec.engine().threads() > 0 ? spec.engine().threads() : threads)
-                        .withMaxBatchRows(spec.engine().maxBatchRows())));
+                spec -> DjlEngineFactory.forRun(spec, threads));
         endpoints.add(service);
         ApiServer api = ApiServer.start(httpPort != null ? httpPort : settings.httpPort(), service, TokenAuth.fromEnvironment(roles));
         endpoints.add(api);

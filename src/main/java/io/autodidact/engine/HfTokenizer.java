@@ -31,7 +31,7 @@ import java.util.OptionalInt;
  *       {@code tokenizer.json}),
  *   <li>the default passed to {@link #open(Path, int, int)}.
  * </ol>
- * An id given as a list takes its first element; {@code null} counts as absent. Without a default, a missing eos is
+ * An id given as a list takes its first element as {@link #eosId()}, and generation stops on any of them ({@link #eosIds()}); {@code null} counts as absent. Without a default, a missing eos is
  * an error and a missing pad falls back to eos, as transformers' {@code generate} does.
  *
  * <p>Holds native memory: close it.
@@ -46,8 +46,10 @@ public final class HfTokenizer implements Tokenizer {
     private final int vocabSize;
     private final int eosId;
     private final int padId;
+    private final java.util.Set<Integer> eosIds;
 
-    private HfTokenizer(Path file, HuggingFaceTokenizer tokenizer, int vocabSize, int eosId, int padId) {
+    private HfTokenizer(Path file, HuggingFaceTokenizer tokenizer, int vocabSize, int eosId, int padId, java.util.Set<Integer> eosIds) {
+        this.eosIds = eosIds;
         this.file = file;
         this.tokenizer = tokenizer;
         this.vocabSize = vocabSize;
@@ -83,7 +85,13 @@ public final class HfTokenizer implements Tokenizer {
         checkId(tokenizerJson, "pad", padId, vocab.size);
         Map<String, String> options = Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
         HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(tokenizerJson, options);
-        return new HfTokenizer(tokenizerJson, hf, vocab.size, eosId, padId);
+        java.util.Set<Integer> eosIds = new java.util.LinkedHashSet<>();
+        eosIds.add(eosId);
+        for (int id : listedIds(dir, "eos_token_id")) {
+            checkId(tokenizerJson, "eos", id, vocab.size);
+            eosIds.add(id);
+        }
+        return new HfTokenizer(tokenizerJson, hf, vocab.size, eosId, padId, java.util.Collections.unmodifiableSet(eosIds));
     }
 
     public Path file() {
@@ -130,6 +138,12 @@ public final class HfTokenizer implements Tokenizer {
         return eosId;
     }
 
+    /** The eos id and every other id that generation_config.json (or config.json) lists as eos_token_id. */
+    @Override
+    public java.util.Set<Integer> eosIds() {
+        return eosIds;
+    }
+
     @Override
     public int padId() {
         return padId;
@@ -173,6 +187,20 @@ public final class HfTokenizer implements Tokenizer {
             return new Special(OptionalInt.of(id), looked);
         }
         return new Special(OptionalInt.empty(), looked);
+    }
+
+    /** All ids of a field given as a list in generation_config.json, else config.json (first file naming it wins). */
+    private static List<Integer> listedIds(Path dir, String idField) throws IOException {
+        for (String name : List.of("generation_config.json", "config.json")) {
+            JsonNode root = readIfPresent(dir.resolve(name));
+            JsonNode v = root == null ? null : root.get(idField);
+            if (v == null || v.isNull()) continue;
+            List<Integer> ids = new ArrayList<>();
+            if (v.isArray()) v.forEach(x -> ids.add(x.asInt()));
+            else ids.add(v.asInt());
+            return ids;
+        }
+        return List.of();
     }
 
     private static JsonNode readIfPresent(Path f) throws IOException {

@@ -14,6 +14,14 @@ public interface Tokenizer extends AutoCloseable {
     /** The token that ends a completion. */
     int eosId();
 
+    /**
+     * Every token that ends a completion: {@link #eosId()} and, for models whose {@code generation_config.json} lists
+     * several (e.g. {@code <|im_end|>} and {@code <|endoftext|>}), the others too, as transformers' generate stops on any.
+     */
+    default java.util.Set<Integer> eosIds() {
+        return java.util.Set.of(eosId());
+    }
+
     /** The token used to fill short rows of a batch; never trained on. */
     int padId();
 

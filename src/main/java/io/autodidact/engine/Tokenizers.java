@@ -8,6 +8,11 @@ import java.nio.file.Path;
 public final class Tokenizers {
     private Tokenizers() {}
 
+    /** Whether {@code modelDir} carries tokenizer files {@link #load} understands. */
+    public static boolean hasTokenizer(Path modelDir) {
+        return Files.isRegularFile(modelDir.resolve(HfTokenizer.FILE)) || Files.isRegularFile(modelDir.resolve(CharTokenizer.FILE));
+    }
+
     /**
      * {@link HfTokenizer} when {@code modelDir} has {@value HfTokenizer#FILE} (eos/pad from its config files),
      * else {@link CharTokenizer} when it has {@value CharTokenizer#FILE}. Close the result.

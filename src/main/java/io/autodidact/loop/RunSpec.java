@@ -22,7 +22,8 @@ public record RunSpec(
         RecipeSpec recipe,
         GenerateSpec generate,
         EvalSpec eval,
-        EngineSpec engine) {
+        EngineSpec engine,
+        Optional<LoraSpec> lora) {
 
     public RunSpec {
         if (name.isBlank() || !name.matches("[A-Za-z0-9._-]+"))
@@ -63,11 +64,11 @@ public record RunSpec(
         }
     }
 
-    /** The policy: a checkpoint directory to start from, or a fresh model of the given shape. */
+    /** The policy: a checkpoint directory to start from ({@code model.path} or {@code model.checkpoint}), or a fresh model of the given shape. */
     public record ModelSpec(Optional<Path> checkpoint, int hidden, int layers, int heads, int kvHeads, int context) {
         public ModelSpec {
             if (checkpoint.isPresent() && !Files.isDirectory(checkpoint.get()))
-                throw ConfigMap.error("model.checkpoint", "directory " + checkpoint.get() + " does not exist");
+                throw ConfigMap.error("model.path", "directory " + checkpoint.get() + " does not exist; give a Hugging Face model directory");
             if (hidden % heads != 0) throw ConfigMap.error("model.hidden", "(" + hidden + ") must be a multiple of model.heads (" + heads + ")");
             if (heads % kvHeads != 0) throw ConfigMap.error("model.kv_heads", "(" + kvHeads + ") must divide model.heads (" + heads + ")");
         }
@@ -103,12 +104,23 @@ public record RunSpec(
 
     public record EngineSpec(int threads, int maxBatchRows) {}
 
+    /** Train LoRA adapters instead of every weight (validated by the engine's LoraConfig too). */
+    public record LoraSpec(int rank, double alpha, double dropout, List<String> targets) {
+        public LoraSpec {
+            if (rank < 1) throw ConfigMap.error("lora.rank", "must be >= 1, got " + rank);
+            if (!(alpha > 0)) throw ConfigMap.error("lora.alpha", "must be > 0, got " + alpha);
+            if (!(dropout >= 0 && dropout < 1)) throw ConfigMap.error("lora.dropout", "must be in [0, 1), got " + dropout);
+            if (targets.isEmpty()) throw ConfigMap.error("lora.targets", "is empty; name projections such as q_proj, v_proj");
+            targets = List.copyOf(targets);
+        }
+    }
+
     private static Object headlineValue(String name) {
         return name.matches("\\d+") ? Integer.parseInt(name) : name;
     }
 
     public RunSpec withIterations(int value) {
-        return new RunSpec(name, seed, value, task, model, bootstrap, recipe, generate, eval, engine);
+        return new RunSpec(name, seed, value, task, model, bootstrap, recipe, generate, eval, engine, lora);
     }
 
     /** The resolved configuration, every default filled in. */
@@ -162,6 +174,14 @@ public record RunSpec(
         ev.put("headline", eval.headline().stream().map(RunSpec::headlineValue).toList());
         m.put("eval", ev);
         m.put("engine", Map.of("threads", engine.threads(), "max_batch_rows", engine.maxBatchRows()));
+        lora.ifPresent(l -> {
+            Map<String, Object> lm = new LinkedHashMap<>();
+            lm.put("rank", l.rank());
+            lm.put("alpha", l.alpha());
+            lm.put("dropout", l.dropout());
+            lm.put("targets", l.targets());
+            m.put("lora", lm);
+        });
         return m;
     }
 }

@@ -122,7 +122,10 @@ public final class RunSpecReader {
         var task = new RunSpec.TaskSpec(builtIn, taskOptions, dataset, evalDataset, verifier, verifierOptions, problems, minD, maxD, reward);
 
         ConfigMap m = c.section("model");
-        var model = new RunSpec.ModelSpec(path(m.string("checkpoint", null), base), m.integer("hidden", 64, 8, 65_536),
+        String checkpoint = m.string("checkpoint", null), modelPath = m.string("path", null);
+        if (checkpoint != null && modelPath != null)
+            throw ConfigMap.error("model.path", "and model.checkpoint name the same thing; give one of them");
+        var model = new RunSpec.ModelSpec(path(checkpoint != null ? checkpoint : modelPath, base), m.integer("hidden", 64, 8, 65_536),
                 m.integer("layers", 2, 1, 256), m.integer("heads", 4, 1, 256), m.integer("kv_heads", 4, 1, 256),
                 m.integer("context", 64, 8, 1 << 20));
         m.finish();
@@ -154,8 +157,15 @@ public final class RunSpecReader {
         ConfigMap en = c.section("engine");
         var engine = new RunSpec.EngineSpec(en.integer("threads", 0, 0, 1024), en.integer("max_batch_rows", 512, 1, 1 << 20));
         en.finish();
+        Optional<RunSpec.LoraSpec> lora = Optional.empty();
+        if (c.has("lora")) {
+            ConfigMap l = c.section("lora");
+            lora = Optional.of(new RunSpec.LoraSpec(l.integer("rank", 8, 1, 65_536), l.number("alpha", 16, 0, 1e6),
+                    l.number("dropout", 0.05, 0, 1), l.strings("targets", List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"))));
+            l.finish();
+        }
         c.finish();
-        return new RunSpec(name, seed, iterations, task, model, bootstrap, recipe, generate, eval, engine);
+        return new RunSpec(name, seed, iterations, task, model, bootstrap, recipe, generate, eval, engine, lora);
     }
 
     // A file next to the config wins over an uploaded dataset of the same name, so existing configs keep their meaning.

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.autodidact.engine.CharTokenizer;
 import io.autodidact.engine.HfTokenizer;
+import io.autodidact.engine.IdTokenizer;
 import io.autodidact.engine.Tokenizer;
 import io.autodidact.engine.Tokenizers;
 import io.autodidact.engine.safetensors.DType;
@@ -35,7 +36,14 @@ import java.util.stream.Stream;
 public final class Checkpoints {
     private Checkpoints() {}
 
-    /** Writes into a temporary sibling directory and renames it into place, so a crash never leaves half a checkpoint. */
+    /** The sub-directory of a checkpoint that holds the LoRA adapter it was trained with, in PEFT's layout. */
+    public static final String ADAPTER_DIR = "adapter";
+
+    /**
+     * Writes into a temporary sibling directory and renames it into place, so a crash never leaves half a checkpoint.
+     * With LoRA adapters attached, {@code model.safetensors} holds the merged weights (a plain Hugging Face model that
+     * any runtime serves) and {@value #ADAPTER_DIR}/ the adapter alone, relative to {@link DjlEngine#baseModelName()}.
+     */
     static void save(DjlEngine engine, Path dir) {
         Path target = dir.toAbsolutePath();
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
@@ -45,13 +53,21 @@ public final class Checkpoints {
             LlamaModel model = engine.model();
             model.config().write(tmp.resolve("config.json"));
             LinkedHashMap<String, TensorData> tensors = new LinkedHashMap<>();
-            for (var e : model.weights().entrySet()) {
-                NDArray a = e.getValue();
-                ByteBuffer bytes = ByteBuffer.wrap(a.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
-                tensors.put(e.getKey(), new TensorData(DType.F32, a.getShape().getShape(), bytes));
+            try (NDManager scratch = model.manager().newSubManager()) {
+                var weights = model.lora().isPresent() ? model.mergedWeights(scratch) : model.weights();
+                for (var e : weights.entrySet()) {
+                    NDArray a = e.getValue();
+                    ByteBuffer bytes = ByteBuffer.wrap(a.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+                    tensors.put(e.getKey(), new TensorData(DType.F32, a.getShape().getShape(), bytes));
+                }
             }
             SafetensorsWriter.write(tmp.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+            if (model.lora().isPresent()) engine.saveAdapter(tmp.resolve(ADAPTER_DIR));
             saveTokenizer(engine.tokenizer(), tmp);
+            // Generation defaults (eos ids, sampling) belong to the model: keep the source directory's.
+            Path generation = engine.baseModelName().isEmpty() ? null : Path.of(engine.baseModelName()).resolve("generation_config.json");
+            if (generation != null && Files.isRegularFile(generation) && !Files.exists(tmp.resolve("generation_config.json")))
+                Files.copy(generation, tmp.resolve("generation_config.json"));
             if (Files.exists(target)) {
                 Path old = target.resolveSibling(target.getFileName() + ".old-" + ProcessHandle.current().pid());
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
@@ -66,19 +82,27 @@ public final class Checkpoints {
         }
     }
 
+    // What transformers' save_pretrained writes for a tokenizer and generation defaults; copied as they are.
+    private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+            "added_tokens.json", "chat_template.jinja", "chat_template.json", "vocab.json", "merges.txt", "tokenizer.model",
+            "generation_config.json");
+
     private static void saveTokenizer(Tokenizer tokenizer, Path dir) throws IOException {
         if (tokenizer instanceof CharTokenizer c) {
             c.save(dir);
         } else if (tokenizer instanceof HfTokenizer h) {
             Path from = h.file().getParent();
-            for (String f : List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json"))
+            for (String f : TOKENIZER_FILES)
                 if (Files.exists(from.resolve(f))) Files.copy(from.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-        } else {
+        } else if (!(tokenizer instanceof IdTokenizer)) { // ids stand for themselves: nothing to write
             throw new IllegalArgumentException("cannot save a tokenizer of type " + tokenizer.getClass().getName());
         }
     }
 
-    /** Loads a checkpoint directory written by us or by transformers. Errors name the file and what is wrong. */
+    /**
+     * Loads a checkpoint directory written by us or by transformers. Errors name the file and what is wrong. A directory
+     * without tokenizer files gets an {@link IdTokenizer}: it runs on token ids only.
+     */
     public static DjlEngine load(Path dir, EngineOptions options) {
         return load(dir, options, null);
     }
@@ -87,6 +111,7 @@ public final class Checkpoints {
     public static DjlEngine load(Path dir, EngineOptions options, Tokenizer givenTokenizer) {
         if (!Files.isDirectory(dir))
             throw new IllegalArgumentException("checkpoint " + dir + " is not a directory; expected a Hugging Face model directory");
+        if (!Files.exists(dir.resolve("config.json")) && PeftAdapters.isAdapter(dir)) return loadWithAdapter(dir, options, givenTokenizer);
         Path config = dir.resolve("config.json");
         if (!Files.isRegularFile(config))
             throw new IllegalArgumentException("checkpoint " + dir + " has no config.json; expected a Hugging Face model directory");
@@ -95,15 +120,12 @@ public final class Checkpoints {
         Tokenizer tokenizer;
         try {
             weights = ShardedSafetensors.open(dir);
-            tokenizer = givenTokenizer != null ? givenTokenizer : Tokenizers.load(dir);
+            tokenizer = givenTokenizer != null ? givenTokenizer
+                    : Tokenizers.hasTokenizer(dir) ? Tokenizers.load(dir) : IdTokenizer.of(dir, cfg.vocabSize());
         } catch (IOException e) {
             throw new IllegalArgumentException("checkpoint " + dir + ": " + e.getMessage(), e);
         }
-        boolean tied = cfg.tieWordEmbeddings() || !weights.contains("lm_head.weight");
-        if (tied != cfg.tieWordEmbeddings())
-            cfg = new LlamaConfig(cfg.modelType(), cfg.vocabSize(), cfg.hiddenSize(), cfg.intermediateSize(),
-                    cfg.numHiddenLayers(), cfg.numAttentionHeads(), cfg.numKeyValueHeads(), cfg.headDim(),
-                    cfg.maxPositionEmbeddings(), cfg.rmsNormEps(), cfg.ropeTheta(), true, cfg.attentionBias(), cfg.qkNorm());
+        if (!cfg.tieWordEmbeddings() && !weights.contains("lm_head.weight")) cfg = tied(cfg);
         NDManager manager = NDManager.newBaseManager();
         try {
             SequencedMap<String, NDArray> arrays = new LinkedHashMap<>();
@@ -116,16 +138,51 @@ public final class Checkpoints {
                 if (!shape.equals(e.getValue()))
                     throw new IllegalArgumentException("checkpoint " + dir + ": weight '" + name + "' has shape " + shape
                             + " but config.json implies " + e.getValue());
-                NDArray a = info.dtype() == DType.F32
-                        ? manager.create(weights.buffer(name), shape, DataType.FLOAT32)
-                        : manager.create(weights.toFloatArray(name), shape);
+                NDArray a;
+                if (info.dtype() == DType.F32) {
+                    // libtorch wraps the read-only mapping without copying; training and merging update weights in
+                    // place, which would fault on those pages, so each tensor is copied into libtorch's own memory
+                    // (native, never the Java heap) and the mapping is let go.
+                    try (NDArray mapped = manager.create(weights.buffer(name), shape, DataType.FLOAT32)) {
+                        a = mapped.duplicate();
+                    }
+                } else {
+                    a = manager.create(weights.toFloatArray(name), shape);
+                }
                 arrays.put(name, a);
             }
-            return DjlEngine.of(LlamaModel.of(cfg, manager, arrays), tokenizer, options);
+            DjlEngine engine = DjlEngine.of(LlamaModel.of(cfg, manager, arrays), tokenizer, options);
+            engine.baseModelName(dir.toAbsolutePath().normalize().toString());
+            return engine;
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
+    }
+
+    /** A PEFT adapter directory: its base model (base_model_name_or_path, a directory) with the adapter attached. */
+    private static DjlEngine loadWithAdapter(Path dir, EngineOptions options, Tokenizer givenTokenizer) {
+        String base = PeftAdapters.baseModel(dir).orElseThrow(() -> new IllegalArgumentException(dir.resolve(PeftAdapters.CONFIG)
+                + ": base_model_name_or_path is missing; set it to the base model's directory"));
+        Path baseDir = dir.resolve(base);
+        if (!Files.isDirectory(baseDir))
+            throw new IllegalArgumentException(dir.resolve(PeftAdapters.CONFIG) + ": base_model_name_or_path '" + base
+                    + "' is not a directory here (hub names cannot be fetched); point it at the base model's directory");
+        DjlEngine engine = load(baseDir, options, givenTokenizer);
+        try {
+            engine.loadAdapter(dir);
+            return engine;
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    /** The config with a tied head: a file without {@code lm_head.weight} ties it whatever config.json says, as transformers does. */
+    static LlamaConfig tied(LlamaConfig c) {
+        return new LlamaConfig(c.modelType(), c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),
+                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.maxPositionEmbeddings(), c.rmsNormEps(), c.ropeTheta(),
+                c.ropeScaling(), true, c.attentionBias(), c.qkNorm());
     }
 
     private static void deleteRecursively(Path p) throws IOException {

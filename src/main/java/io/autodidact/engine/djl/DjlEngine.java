@@ -34,6 +34,7 @@ public final class DjlEngine implements PolicyEngine {
     private final NDManager manager;
     private final LlamaModel model;
     private final AdamW optimizer;
+    private String baseModelName = "";
 
     private DjlEngine(Tokenizer tokenizer, EngineOptions options, NDManager manager, LlamaModel model) {
         this.tokenizer = tokenizer;
@@ -44,7 +45,13 @@ public final class DjlEngine implements PolicyEngine {
         if (model.config().vocabSize() < tokenizer.vocabSize())
             throw new IllegalArgumentException("model vocab_size " + model.config().vocabSize()
                     + " is smaller than the tokenizer's " + tokenizer.vocabSize());
-        for (NDArray p : model.parameters()) p.setRequiresGradient(true);
+        markTrainable();
+    }
+
+    /** Only trainable weights record gradients: with adapters attached the base weights are frozen. */
+    private void markTrainable() {
+        for (NDArray p : model.parameters()) p.setRequiresGradient(false);
+        for (NDArray p : model.trainableParameters()) p.setRequiresGradient(true);
     }
 
     /** A new model with freshly initialised weights. */
@@ -78,6 +85,56 @@ public final class DjlEngine implements PolicyEngine {
 
     public EngineOptions options() {
         return options;
+    }
+
+    /** Where the base weights came from (a directory), recorded in saved adapters' {@code base_model_name_or_path}; "" when fresh. */
+    public String baseModelName() {
+        return baseModelName;
+    }
+
+    void baseModelName(String value) {
+        baseModelName = value;
+    }
+
+    // ---------------------------------------------------------------- LoRA
+
+    /** The adapters' configuration, when LoRA adapters are attached. */
+    public java.util.Optional<LoraConfig> lora() {
+        return model.lora();
+    }
+
+    /**
+     * Attaches fresh LoRA adapters (B = 0, so the model computes what it did) and freezes the base weights: from now
+     * on {@link #train} updates only the adapters. The optimizer starts afresh.
+     */
+    public void addLora(LoraConfig config) {
+        if (model.lora().isPresent()) throw new IllegalStateException("LoRA adapters are already attached; merge them first (mergeLora)");
+        attach(LoraAdapters.initialize(model.config(), config, manager, options.seed()));
+    }
+
+    /** Attaches the PEFT adapter in {@code dir} (adapter_config.json + adapter_model.safetensors) for further use or training. */
+    public void loadAdapter(Path dir) {
+        if (model.lora().isPresent()) throw new IllegalStateException("LoRA adapters are already attached; merge them first (mergeLora)");
+        attach(PeftAdapters.load(dir, model.config(), manager));
+    }
+
+    private void attach(LoraAdapters adapters) {
+        optimizer.reset();
+        model.setAdapters(adapters);
+        markTrainable();
+    }
+
+    /** Adds the adapters into the base weights and detaches them: the model computes the same, with plain weights that all train. */
+    public void mergeLora() {
+        if (model.lora().isEmpty()) throw new IllegalStateException("no LoRA adapters are attached; nothing to merge");
+        optimizer.reset();
+        model.mergeAdapters();
+        markTrainable();
+    }
+
+    /** Writes the attached adapters in PEFT's layout (adapter_config.json, adapter_model.safetensors) into {@code dir}. */
+    public void saveAdapter(Path dir) {
+        PeftAdapters.save(model.adapters(), dir, baseModelName);
     }
 
     @Override
@@ -125,7 +182,8 @@ public final class DjlEngine implements PolicyEngine {
     }
 
     private List<Generation> decode(List<int[]> prompts, int[] promptIndex, int[] sampleIndex, SamplingParams params) {
-        int b = promptIndex.length, vocab = model.config().vocabSize(), eos = tokenizer.eosId();
+        int b = promptIndex.length, vocab = model.config().vocabSize();
+        java.util.Set<Integer> eos = tokenizer.eosIds();
         int longest = 0;
         for (int pi : promptIndex) longest = Math.max(longest, prompts.get(pi).length);
         int capacity = Math.min(contextLength(), longest + params.maxNewTokens());
@@ -185,7 +243,7 @@ public final class DjlEngine implements PolicyEngine {
                     produced[r]++;
                     rowLength[r]++;
                     stepTokens[r] = token;
-                    if (token == eos) finish[r] = FinishReason.EOS;
+                    if (eos.contains(token)) finish[r] = FinishReason.EOS;
                     else if (hitsStop(completion[r], produced[r], params.stop())) finish[r] = FinishReason.STOP;
                     else if (produced[r] == params.maxNewTokens() || offset >= capacity) finish[r] = FinishReason.LENGTH;
                     if (finish[r] != null) active--;
@@ -232,7 +290,7 @@ public final class DjlEngine implements PolicyEngine {
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 Packed packed = pack(rows);
-                float[] lp = tokenLogprobs(packed).toFloatArray();
+                float[] lp = tokenLogprobs(packed, false).toFloatArray();
                 int width = packed.length - 1;
                 for (int r = 0; r < rows.size(); r++) {
                     TrainSequence s = rows.get(r);
@@ -243,6 +301,35 @@ public final class DjlEngine implements PolicyEngine {
             }
         }
         return out;
+    }
+
+    /**
+     * The logits of every position of every row, flattened as [rows, tokens, vocab]: what transformers' forward returns
+     * for unpadded ids at positions 0..tokens-1. Rows must have one length.
+     */
+    public float[] logits(List<int[]> rows) {
+        if (rows.isEmpty()) throw new IllegalArgumentException("logits: no rows; pass at least one row of token ids");
+        int t = rows.getFirst().length;
+        long[] ids = new long[rows.size() * t], pos = new long[ids.length];
+        float[] keys = new float[ids.length];
+        for (int r = 0; r < rows.size(); r++) {
+            int[] row = rows.get(r);
+            checkTokens("row " + r, row, false);
+            if (row.length != t || t == 0)
+                throw new IllegalArgumentException("logits: row " + r + " has " + row.length + " tokens but row 0 has " + t
+                        + "; give rows of one non-zero length");
+            if (t > contextLength()) throw new IllegalArgumentException("logits: rows have " + t + " tokens; the model's context is " + contextLength());
+            for (int j = 0; j < t; j++) {
+                ids[r * t + j] = row[j];
+                pos[r * t + j] = j;
+                keys[r * t + j] = 1;
+            }
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            Shape shape = new Shape(rows.size(), t);
+            return model.forward(manager.create(ids, shape), manager.create(pos, shape), manager.create(keys, shape), null, 0).toFloatArray();
+        }
     }
 
     private static int[] concat(int[] a, int[] b) {
@@ -283,8 +370,8 @@ public final class DjlEngine implements PolicyEngine {
     }
 
     /** log p(token[j+1] | tokens[..j]) for every row and position j, shape [B, T-1]. */
-    private NDArray tokenLogprobs(Packed p) {
-        NDArray logits = model.forward(p.tokens(), p.positions(), p.keyMask(), null, 0);
+    private NDArray tokenLogprobs(Packed p, boolean training) {
+        NDArray logits = model.forward(p.tokens(), p.positions(), p.keyMask(), null, 0, training);
         NDArray lp = logits.get(new NDIndex(":, :-1, :")).logSoftmax(-1);
         return lp.gather(p.targets(), 2).reshape(p.rows(), p.length() - 1);
     }
@@ -298,7 +385,7 @@ public final class DjlEngine implements PolicyEngine {
             checkTokens("training row", s.tokens(), false);
             tokens += s.completionLength();
         }
-        List<NDArray> params = model.parameters();
+        List<NDArray> params = model.trainableParameters();
         double loss = 0;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
@@ -310,7 +397,7 @@ public final class DjlEngine implements PolicyEngine {
                     JniUtils.setGradMode(true);
                     Packed p = pack(micro);
                     // Normalised by the whole batch's completion tokens, so accumulation equals one big batch.
-                    NDArray l = tokenLogprobs(p).mul(p.weights()).sum().neg().div(tokens);
+                    NDArray l = tokenLogprobs(p, true).mul(p.weights()).sum().neg().div(tokens);
                     JniUtils.backward((PtNDArray) l, (PtNDArray) l.onesLike(), false, false);
                     loss += l.getFloat();
                 } finally {
@@ -332,7 +419,9 @@ public final class DjlEngine implements PolicyEngine {
     @Override
     public DjlEngine fork() {
         NDManager target = NDManager.newBaseManager();
-        return new DjlEngine(tokenizer, options, target, model.copyTo(target));
+        DjlEngine copy = new DjlEngine(tokenizer, options, target, model.copyTo(target));
+        copy.baseModelName = baseModelName;
+        return copy;
     }
 
     @Override

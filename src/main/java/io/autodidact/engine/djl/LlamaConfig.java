@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -16,6 +17,7 @@ import java.util.TreeSet;
  * The architecture of a Llama-family decoder (Llama, Qwen2, Qwen3 differ only by flags here), with
  * the field names of Hugging Face's {@code config.json} so checkpoints move both ways unchanged.
  *
+ * @param ropeScaling how rotary frequencies derive from rope_theta (default or llama3)
  * @param attentionBias q/k/v projections carry a bias (Qwen2)
  * @param qkNorm per-head RMSNorm on queries and keys before rotary positions (Qwen3)
  */
@@ -31,6 +33,7 @@ public record LlamaConfig(
         int maxPositionEmbeddings,
         double rmsNormEps,
         double ropeTheta,
+        RopeScaling ropeScaling,
         boolean tieWordEmbeddings,
         boolean attentionBias,
         boolean qkNorm) {
@@ -52,6 +55,7 @@ public record LlamaConfig(
         if (headDim % 2 != 0) throw new IllegalArgumentException("head_dim must be even for rotary positions, got " + headDim);
         if (!(rmsNormEps > 0)) throw new IllegalArgumentException("rms_norm_eps must be > 0, got " + rmsNormEps);
         if (!(ropeTheta > 0)) throw new IllegalArgumentException("rope_theta must be > 0, got " + ropeTheta);
+        java.util.Objects.requireNonNull(ropeScaling, "ropeScaling must not be null; use RopeScaling.none() for default rotary positions");
         if (!Set.of("llama", "qwen2", "qwen3").contains(modelType))
             throw new IllegalArgumentException("model_type '" + modelType + "' is not supported; use llama, qwen2 or qwen3");
     }
@@ -64,7 +68,7 @@ public record LlamaConfig(
     public static LlamaConfig tiny(int vocabSize, int hidden, int layers, int heads, int kvHeads, int context) {
         int intermediate = ((hidden * 8 / 3) + 7) / 8 * 8;
         return new LlamaConfig("llama", vocabSize, hidden, intermediate, layers, heads, kvHeads, hidden / heads, context,
-                1e-6, 10000, false, false, false);
+                1e-6, 10000, RopeScaling.none(), false, false, false);
     }
 
     public int kvGroups() {
@@ -111,6 +115,7 @@ public record LlamaConfig(
         if (n.hasNonNull("hidden_act") && !n.get("hidden_act").asText().equals("silu"))
             throw new IllegalArgumentException(configJson + ": hidden_act '" + n.get("hidden_act").asText() + "' is not supported; only silu");
         double theta = ropeTheta(n, configJson);
+        RopeScaling scaling = ropeScaling(n, configJson);
         int hidden = integer(n, "hidden_size", configJson);
         int heads = integer(n, "num_attention_heads", configJson);
         return new LlamaConfig(
@@ -125,22 +130,51 @@ public record LlamaConfig(
                 integer(n, "max_position_embeddings", configJson),
                 n.hasNonNull("rms_norm_eps") ? n.get("rms_norm_eps").asDouble() : 1e-6,
                 theta,
+                scaling,
                 n.path("tie_word_embeddings").asBoolean(false),
                 type.equals("qwen2") || n.path("attention_bias").asBoolean(false),
                 type.equals("qwen3"));
     }
 
+    // Keys a rope_parameters / rope_scaling object may carry for the types we implement.
+    private static final Set<String> ROPE_KEYS = Set.of("rope_type", "type", "rope_theta", "factor", "low_freq_factor",
+            "high_freq_factor", "original_max_position_embeddings");
+
+    /** transformers 5 writes {@code rope_parameters}; older checkpoints {@code rope_scaling} (null for default). */
+    private static JsonNode ropeObject(JsonNode n) {
+        JsonNode params = n.path("rope_parameters");
+        return params.isObject() ? params : n.path("rope_scaling");
+    }
+
     private static double ropeTheta(JsonNode n, Path file) {
         JsonNode params = n.path("rope_parameters");
-        JsonNode scaling = params.isObject() ? params : n.path("rope_scaling");
-        if (scaling.isObject()) {
-            String type = scaling.path("rope_type").asText(scaling.path("type").asText("default"));
-            if (!type.equals("default"))
-                throw new IllegalArgumentException(file + ": rope type '" + type + "' is not supported yet; only default");
-        }
         if (params.isObject() && params.hasNonNull("rope_theta")) return params.get("rope_theta").asDouble();
         if (n.hasNonNull("rope_theta")) return n.get("rope_theta").asDouble();
         return 10000;
+    }
+
+    private static RopeScaling ropeScaling(JsonNode n, Path file) {
+        JsonNode r = ropeObject(n);
+        if (!r.isObject()) return RopeScaling.none();
+        Set<String> unknown = new TreeSet<>();
+        r.fieldNames().forEachRemaining(f -> {
+            if (!ROPE_KEYS.contains(f)) unknown.add(f);
+        });
+        String field = n.path("rope_parameters").isObject() ? "rope_parameters" : "rope_scaling";
+        if (!unknown.isEmpty())
+            throw new IllegalArgumentException(file + ": " + field + " has unsupported fields " + unknown + "; known: " + new TreeSet<>(ROPE_KEYS));
+        String type = r.path("rope_type").asText(r.path("type").asText("default"));
+        if (!RopeScaling.TYPES.contains(type))
+            throw new IllegalArgumentException(file + ": " + field + ".rope_type '" + type + "' is not supported; only default and llama3");
+        if (type.equals("default")) return RopeScaling.none();
+        for (String k : List.of("factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"))
+            if (!r.hasNonNull(k)) throw new IllegalArgumentException(file + ": " + field + " of type llama3 lacks \"" + k + "\"");
+        try {
+            return RopeScaling.llama3(r.get("factor").asDouble(), r.get("low_freq_factor").asDouble(), r.get("high_freq_factor").asDouble(),
+                    r.get("original_max_position_embeddings").asInt());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + field + ": " + e.getMessage(), e);
+        }
     }
 
     private static String text(JsonNode n, String field, Path file) {
@@ -158,11 +192,7 @@ public record LlamaConfig(
     /** Writes {@code config.json} as transformers would read it. */
     public void write(Path configJson) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("architectures", new String[] {switch (modelType) {
-            case "qwen2" -> "Qwen2ForCausalLM";
-            case "qwen3" -> "Qwen3ForCausalLM";
-            default -> "LlamaForCausalLM";
-        }});
+        m.put("architectures", new String[] {ModelInfo.architecture(this)});
         m.put("model_type", modelType);
         m.put("vocab_size", vocabSize);
         m.put("hidden_size", hiddenSize);
@@ -174,6 +204,15 @@ public record LlamaConfig(
         m.put("max_position_embeddings", maxPositionEmbeddings);
         m.put("rms_norm_eps", rmsNormEps);
         m.put("rope_theta", ropeTheta);
+        if (!ropeScaling.isDefault()) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("rope_type", ropeScaling.type());
+            r.put("factor", ropeScaling.factor());
+            r.put("low_freq_factor", ropeScaling.lowFreqFactor());
+            r.put("high_freq_factor", ropeScaling.highFreqFactor());
+            r.put("original_max_position_embeddings", ropeScaling.originalMaxPositionEmbeddings());
+            m.put("rope_scaling", r);
+        }
         m.put("tie_word_embeddings", tieWordEmbeddings);
         m.put("hidden_act", "silu");
         if (modelType.equals("llama")) m.put("attention_bias", attentionBias);

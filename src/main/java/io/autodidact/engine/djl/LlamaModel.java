@@ -33,6 +33,7 @@ public final class LlamaModel implements AutoCloseable {
     private final SequencedMap<String, NDArray> weights;
     private final NDArray cos;
     private final NDArray sin;
+    private LoraAdapters adapters = LoraAdapters.none();
 
     LlamaModel(LlamaConfig config, NDManager manager, SequencedMap<String, NDArray> weights) {
         this.config = config;
@@ -122,6 +123,51 @@ public final class LlamaModel implements AutoCloseable {
         return manager;
     }
 
+    /** The LoRA configuration in use, if adapters are attached. */
+    public java.util.Optional<LoraConfig> lora() {
+        return adapters.config();
+    }
+
+    LoraAdapters adapters() {
+        return adapters;
+    }
+
+    /** Attaches adapters (replacing and closing any attached before); {@link LoraAdapters#none()} detaches. */
+    void setAdapters(LoraAdapters value) {
+        if (value != adapters) adapters.close();
+        adapters = value;
+    }
+
+    /** Adds every adapter's {@code (alpha / rank) B A} into its base weight in place and detaches the adapters. */
+    void mergeAdapters() {
+        for (String module : adapters.modules()) {
+            NDArray w = weights.get(module + ".weight");
+            try (NDArray update = adapters.update(module)) {
+                w.addi(update);
+            }
+        }
+        setAdapters(LoraAdapters.none());
+    }
+
+    /**
+     * Every weight with the adapters merged in, for writing a checkpoint: adapted projections as new arrays in
+     * {@code target} (close it when done), the others as the live arrays themselves (read only, never copied).
+     */
+    SequencedMap<String, NDArray> mergedWeights(NDManager target) {
+        SequencedMap<String, NDArray> out = new LinkedHashMap<>();
+        for (var e : weights.entrySet()) {
+            String name = e.getKey();
+            String module = name.endsWith(".weight") ? name.substring(0, name.length() - ".weight".length()) : name;
+            NDArray a = e.getValue();
+            if (adapters.adapts(module)) {
+                a = adapters.merged(module, a);
+                a.attach(target);
+            }
+            out.put(name, a);
+        }
+        return out;
+    }
+
     /**
      * Logits for {@code tokens} [B, T] (int64). {@code positions} [B, T] gives each token's rotary position;
      * {@code keyMask} [B, S] is 1 where a key may be attended (S = cache length or T without a cache).
@@ -129,6 +175,11 @@ public final class LlamaModel implements AutoCloseable {
      * the cache's first {@code offset + T} slots.
      */
     public NDArray forward(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache, int offset) {
+        return forward(tokens, positions, keyMask, cache, offset, false);
+    }
+
+    /** As {@link #forward(NDArray, NDArray, NDArray, KvCache, int)}; {@code training} turns on the adapters' dropout. */
+    NDArray forward(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache, int offset, boolean training) {
         long b = tokens.getShape().get(0), t = tokens.getShape().get(1);
         int nh = config.numAttentionHeads(), nkv = config.numKeyValueHeads(), hd = config.headDim(), g = config.kvGroups();
         long span = cache == null ? t : offset + t;
@@ -141,9 +192,9 @@ public final class LlamaModel implements AutoCloseable {
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
             NDArray h = rmsNorm(x, weights.get(p + "input_layernorm.weight"));
-            NDArray q = linear(h, p + "self_attn.q_proj").reshape(b, t, nh, hd);
-            NDArray k = linear(h, p + "self_attn.k_proj").reshape(b, t, nkv, hd);
-            NDArray v = linear(h, p + "self_attn.v_proj").reshape(b, t, nkv, hd);
+            NDArray q = linear(h, p + "self_attn.q_proj", training).reshape(b, t, nh, hd);
+            NDArray k = linear(h, p + "self_attn.k_proj", training).reshape(b, t, nkv, hd);
+            NDArray v = linear(h, p + "self_attn.v_proj", training).reshape(b, t, nkv, hd);
             if (config.qkNorm()) {
                 q = rmsNorm(q, weights.get(p + "self_attn.q_norm.weight"));
                 k = rmsNorm(k, weights.get(p + "self_attn.k_norm.weight"));
@@ -162,21 +213,22 @@ public final class LlamaModel implements AutoCloseable {
             NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).reshape(b, nkv, g, t, span)
                     .mul(1.0 / Math.sqrt(hd)).add(mask).softmax(-1).reshape(b, nkv, g * t, span);
             NDArray att = scores.matMul(v).reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) nh * hd);
-            x = x.add(linear(att, p + "self_attn.o_proj"));
+            x = x.add(linear(att, p + "self_attn.o_proj", training));
             NDArray h2 = rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"));
-            NDArray gate = linear(h2, p + "mlp.gate_proj");
-            NDArray up = linear(h2, p + "mlp.up_proj");
+            NDArray gate = linear(h2, p + "mlp.gate_proj", training);
+            NDArray up = linear(h2, p + "mlp.up_proj", training);
             NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
-            x = x.add(linear(act, p + "mlp.down_proj"));
+            x = x.add(linear(act, p + "mlp.down_proj", training));
         }
         x = rmsNorm(x, weights.get("model.norm.weight"));
         NDArray head = config.tieWordEmbeddings() ? weights.get("model.embed_tokens.weight") : weights.get("lm_head.weight");
         return Linear.linear(x, head, null).singletonOrThrow();
     }
 
-    private NDArray linear(NDArray x, String prefix) {
+    private NDArray linear(NDArray x, String prefix, boolean training) {
         NDArray bias = weights.get(prefix + ".bias");
-        return Linear.linear(x, weights.get(prefix + ".weight"), bias).singletonOrThrow();
+        NDArray out = Linear.linear(x, weights.get(prefix + ".weight"), bias).singletonOrThrow();
+        return adapters.adapts(prefix) ? out.add(adapters.delta(prefix, x, training)) : out;
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
@@ -209,8 +261,9 @@ public final class LlamaModel implements AutoCloseable {
     static float[][] ropeTables(LlamaConfig c) {
         int d = c.headDim(), rows = c.maxPositionEmbeddings();
         float[] cos = new float[rows * d], sin = new float[rows * d];
+        double[] inv = c.ropeScaling().invFreq(c.ropeTheta(), d);
         for (int i = 0; i < d / 2; i++) {
-            double invFreq = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / d);
+            double invFreq = inv[i];
             for (int p = 0; p < rows; p++) {
                 // Computed as transformers does, in float32, so logits match it to 1e-5.
                 float angle = (float) p * (float) invFreq;
@@ -232,17 +285,25 @@ public final class LlamaModel implements AutoCloseable {
             a.attach(target);
             w.put(e.getKey(), a);
         }
-        return new LlamaModel(config, target, w);
+        LlamaModel copy = new LlamaModel(config, target, w);
+        if (!adapters.isEmpty()) copy.setAdapters(adapters.copyTo(target));
+        return copy;
     }
 
     public List<NDArray> parameters() {
         return new ArrayList<>(weights.values());
     }
 
+    /** What training updates: the adapters when attached (the base weights are then frozen), else every weight. */
+    public List<NDArray> trainableParameters() {
+        return adapters.isEmpty() ? parameters() : adapters.parameters();
+    }
+
     @Override
     public void close() {
         NDList all = new NDList(weights.values().toArray(NDArray[]::new));
         all.close();
+        adapters.close();
         cos.close();
         sin.close();
     }
