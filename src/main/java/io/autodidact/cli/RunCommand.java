@@ -69,7 +69,8 @@ final class RunCommand implements Callable<Integer> {
             double base = ((Number) s.get("base_accuracy")).doubleValue(), last = ((Number) s.get("final_accuracy")).doubleValue();
             out.printf("held-out pass@1 on sets %s: base %.1f%% -> final %.1f%% (%+.1f points)%n", s.get("accuracy_sets"),
                     100 * base, 100 * last, 100 * (last - base));
-            out.printf("wall time %.0f s; summary %s/summary.json; report %s%n", ((Number) s.get("wall_seconds")).doubleValue(),
+            out.printf("time in stages %.0f s (this session %.0f s); summary %s/summary.json; report %s%n",
+                    ((Number) s.get("stage_seconds_total")).doubleValue(), ((Number) s.get("wall_seconds")).doubleValue(),
                     Path.of((String) s.get("report")).getParent(), s.get("report"));
             return 0;
         }

@@ -45,9 +45,12 @@ public final class LlamaModel implements AutoCloseable {
         this.sin = manager.create(tables[1], new Shape(rows, d));
     }
 
-    /** Fresh weights drawn N(0, 0.02) for matrices, ones for norms, zeros for biases; reproducible by seed. */
+    /**
+     * Fresh weights drawn N(0, 0.02) for matrices, ones for norms, zeros for biases. Drawn in Java from a
+     * stream seeded per weight, not from libtorch's process-wide generator, so the same seed gives the same
+     * model whatever else the process is doing (other runs, other threads).
+     */
     public static LlamaModel initialize(LlamaConfig config, NDManager manager, long seed) {
-        ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed);
         SequencedMap<String, NDArray> w = new LinkedHashMap<>();
         for (var e : weightShapes(config).entrySet()) {
             String name = e.getKey();
@@ -55,11 +58,17 @@ public final class LlamaModel implements AutoCloseable {
             NDArray a;
             if (name.endsWith("norm.weight")) a = manager.ones(shape);
             else if (name.endsWith(".bias")) a = manager.zeros(shape);
-            else a = manager.randomNormal(0f, 0.02f, shape, DataType.FLOAT32);
+            else {
+                java.util.SplittableRandom random = new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ name.hashCode());
+                float[] values = new float[Math.toIntExact(shape.size())];
+                for (int i = 0; i < values.length; i++) values[i] = (float) (0.02 * random.nextGaussian());
+                a = manager.create(values, shape);
+            }
             w.put(name, a);
         }
         return new LlamaModel(config, manager, w);
     }
+
 
     /** Wraps given weights (e.g. loaded from safetensors); names and shapes must be exactly those of the config. */
     public static LlamaModel of(LlamaConfig config, NDManager manager, SequencedMap<String, NDArray> weights) {
