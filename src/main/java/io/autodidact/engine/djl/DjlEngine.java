@@ -304,6 +304,7 @@ public final class DjlEngine implements PolicyEngine {
             checkTokens("training row", s.tokens(), false);
             tokens += s.completionLength();
         }
+        kernels.prepare(batch.objective());
         List<NDArray> params = model.parameters();
         double loss = 0;
         Map<String, Double> monitors = new TreeMap<>();

@@ -18,6 +18,11 @@ public final class Kernels implements AutoCloseable {
         return objective.kernel().isJava() ? java.loss(batch, objective) : python().loss(batch, objective);
     }
 
+    /** Loads the objective's kernel now (a Python context takes seconds), outside any training step. */
+    public void prepare(Objective objective) {
+        if (!objective.kernel().isJava()) python().prepare(objective);
+    }
+
     private synchronized PythonKernel python() {
         if (python == null) python = new PythonKernel(PythonRuntime.shared());
         return python;

@@ -40,6 +40,11 @@ public final class PythonKernel implements LossKernel, AutoCloseable {
         return new KernelResult(loss, parseMonitors(out.getArrayElement(1).asString()));
     }
 
+    /** Makes the objective's context and resolves its function, so that the first step does not. */
+    public synchronized void prepare(Objective o) {
+        function(o);
+    }
+
     /**
      * Calls {@code module.function} of the bundled kernels directly on host arrays (nulls and numbers pass as
      * they are), with {@code options} as keyword arguments: the array it returns. For tests and benchmarks.
