@@ -1,6 +1,7 @@
 package io.autodidact.api;
 
 import io.autodidact.loop.OptionDoc;
+import io.autodidact.recipe.Grpo;
 import io.autodidact.recipe.Star;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -15,7 +16,8 @@ final class CatalogController {
     @Get("/recipes")
     List<Map<String, Object>> recipes() {
         return List.of(entry(Star.NAME, "STaR / rejection-sampling fine-tuning / ReST-EM: keep verified samples, fine-tune, repeat",
-                Star.OPTIONS));
+                Star.OPTIONS), entry(Grpo.NAME, "GRPO / Dr. GRPO / RLOO / DAPO: group advantages and the clipped policy-gradient loss, online",
+                Grpo.OPTIONS));
     }
 
     @Get("/tasks")

@@ -3,6 +3,7 @@ package io.autodidact.cli;
 import io.autodidact.bench.BenchTable;
 import io.autodidact.bench.EngineBench;
 import io.autodidact.bench.FlightBench;
+import io.autodidact.bench.KernelBench;
 import io.autodidact.bench.ModelBench;
 import io.autodidact.bench.RewardBench;
 import io.autodidact.bench.TorchBaseline;
@@ -20,12 +21,13 @@ import picocli.CommandLine.Parameters;
  * {@code autodidact bench flight}: the Flight data plane against JSON over HTTP, same rollouts, in one run;
  * {@code autodidact bench model}: a SmolLM2-135M-shaped Llama in DJL against the same model in PyTorch eager;
  * {@code autodidact bench rewards}: Python rewards on GraalPy against CPython, and sandboxed code execution
- * against a fresh CPython process per program.
+ * against a fresh CPython process per program; {@code autodidact bench kernels}: the GraalPy loss kernel against
+ * the same loss in Java on DJL, as a share of a training step.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks that print a table and write target/bench/<name>.json. Not part of CI.")
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: engine, flight, model, rewards.")
+    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: engine, flight, model, rewards, kernels.")
     String name;
 
     @Option(names = "--threads", description = "Threads for both sides (default: ${DEFAULT-VALUE}).", defaultValue = "2")
@@ -62,8 +64,9 @@ final class BenchCommand implements Callable<Integer> {
         if (name.equals("flight")) return flight();
         if (name.equals("rewards")) return rewards();
         if (name.equals("model")) return model();
+        if (name.equals("kernels")) return kernels();
         if (!name.equals("engine")) {
-            System.err.println("autodidact bench: unknown benchmark '" + name + "'; available: engine, flight, model, rewards");
+            System.err.println("autodidact bench: unknown benchmark '" + name + "'; available: engine, flight, model, rewards, kernels");
             return 2;
         }
         var d = EngineBench.Options.defaults(threads);
@@ -170,6 +173,15 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("  %-34s %8.3f%n", "JSON over HTTP (Jackson, parsed)", r.get("json_gb_per_s"));
         System.out.printf("  %-34s %8.3f%n", "JSON over HTTP (bytes only)", r.get("json_unparsed_gb_per_s"));
         System.out.printf("  %-34s %8.1fx%n", "DoGet vs JSON", r.get("flight_vs_json_ratio"));
+        System.out.println("wrote " + table.writeJson(out));
+        return 0;
+    }
+
+    private int kernels() throws Exception {
+        BenchTable table = KernelBench.run(KernelBench.Options.demo(threads), System.err::println);
+        table.print(System.out);
+        System.out.printf("overhead of the Python kernel: %.2f%% of a training step (goal < 5%%)%n",
+                100 * ((Number) table.toJson().get("overhead_fraction")).doubleValue());
         System.out.println("wrote " + table.writeJson(out));
         return 0;
     }

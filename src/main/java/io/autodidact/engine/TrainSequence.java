@@ -5,22 +5,44 @@ package io.autodidact.engine;
  *
  * @param tokens prompt followed by completion
  * @param completionStart index of the first completion token (the prompt length); must be >= 1
- * @param weight multiplies this sequence's loss (1 for plain SFT; an advantage or importance weight otherwise)
+ * @param weight multiplies this sequence's loss (1 for plain SFT; the advantage for policy-gradient objectives)
  * @param tokenWeights per completion token weights (length = tokens.length - completionStart), or empty for none
+ * @param oldLogprobs per completion token log-probabilities under the policy that sampled it, or empty
+ * @param refLogprobs per completion token log-probabilities under the reference policy (for a KL term), or empty
  */
-public record TrainSequence(int[] tokens, int completionStart, float weight, float[] tokenWeights) {
+public record TrainSequence(int[] tokens, int completionStart, float weight, float[] tokenWeights, float[] oldLogprobs, float[] refLogprobs) {
     public TrainSequence {
         if (completionStart < 1 || completionStart >= tokens.length)
             throw new IllegalArgumentException("completion_start must be in [1, " + (tokens.length - 1)
                     + "] so that the row has a prompt and a completion, got " + completionStart);
         if (!Float.isFinite(weight)) throw new IllegalArgumentException("weight must be finite, got " + weight);
-        if (tokenWeights.length != 0 && tokenWeights.length != tokens.length - completionStart)
-            throw new IllegalArgumentException("token_weights has " + tokenWeights.length
-                    + " entries but the completion has " + (tokens.length - completionStart) + " tokens");
+        int n = tokens.length - completionStart;
+        check("token_weights", tokenWeights, n);
+        check("old_logprobs", oldLogprobs, n);
+        check("ref_logprobs", refLogprobs, n);
+    }
+
+    private static void check(String name, float[] values, int completion) {
+        if (values.length != 0 && values.length != completion)
+            throw new IllegalArgumentException(name + " has " + values.length + " entries but the completion has " + completion + " tokens");
+    }
+
+    public TrainSequence(int[] tokens, int completionStart, float weight, float[] tokenWeights) {
+        this(tokens, completionStart, weight, tokenWeights, new float[0], new float[0]);
     }
 
     public TrainSequence(int[] tokens, int completionStart) {
         this(tokens, completionStart, 1f, new float[0]);
+    }
+
+    /** This row with the sampling policy's log-probabilities of its completion tokens. */
+    public TrainSequence withOldLogprobs(float[] values) {
+        return new TrainSequence(tokens, completionStart, weight, tokenWeights, values, refLogprobs);
+    }
+
+    /** This row with the reference policy's log-probabilities of its completion tokens. */
+    public TrainSequence withRefLogprobs(float[] values) {
+        return new TrainSequence(tokens, completionStart, weight, tokenWeights, oldLogprobs, values);
     }
 
     public int completionLength() {

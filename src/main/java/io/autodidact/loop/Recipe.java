@@ -1,8 +1,10 @@
 package io.autodidact.loop;
 
+import io.autodidact.engine.Objective;
 import io.autodidact.engine.SamplingParams;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * One self-training algorithm: how to sample, which scored samples to keep (and with what weight),
@@ -31,13 +33,31 @@ public interface Recipe {
      * @param schedule learning-rate schedule over the iteration's steps
      * @param demonstrationMix fraction of each batch drawn from the demonstrations (keeps the format alive)
      * @param restartFromBase train from the base policy each iteration (ReST-EM) or continue (STaR variants)
+     * @param objective the loss (SFT, or the clipped policy gradient on advantages and old log-probabilities) and its kernel
+     * @param epochs 0: {@code steps} batches drawn with replacement; n > 0: n passes over the selection in shuffled
+     *     minibatches of {@code batchSize} (online RL), {@code steps} ignored
      */
-    record TrainPlan(int steps, int batchSize, double lr, int warmupSteps, LrSchedule.Kind schedule, double demonstrationMix, boolean restartFromBase) {
+    record TrainPlan(int steps, int batchSize, double lr, int warmupSteps, LrSchedule.Kind schedule, double demonstrationMix, boolean restartFromBase,
+                     Objective objective, int epochs) {
         public TrainPlan {
             if (steps < 0) throw new IllegalArgumentException("train steps must be >= 0, got " + steps);
             if (batchSize < 1) throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
             if (!(demonstrationMix >= 0 && demonstrationMix < 1))
                 throw new IllegalArgumentException("demonstration_mix must be in [0, 1), got " + demonstrationMix);
+            Objects.requireNonNull(objective, "objective");
+            if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
+            if (objective.needsOldLogprobs() && demonstrationMix > 0)
+                throw new IllegalArgumentException("demonstration_mix must be 0 for a policy-gradient objective: demonstrations have no sampling log-probabilities");
+        }
+
+        /** SFT on {@code steps} batches drawn with replacement from the selection (and demonstrations). */
+        public TrainPlan(int steps, int batchSize, double lr, int warmupSteps, LrSchedule.Kind schedule, double demonstrationMix, boolean restartFromBase) {
+            this(steps, batchSize, lr, warmupSteps, schedule, demonstrationMix, restartFromBase, Objective.sft(), 0);
+        }
+
+        /** Whether TRAIN makes {@link #epochs} passes over the selection in shuffled minibatches instead of {@link #steps} sampled batches. */
+        public boolean byEpochs() {
+            return epochs > 0;
         }
     }
 }

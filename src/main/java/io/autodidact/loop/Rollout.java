@@ -39,6 +39,11 @@ public record Rollout(
                 finishReason, temperature, reward, correct, value, advantage, error);
     }
 
+    public Rollout withAdvantage(double value) {
+        return new Rollout(iteration, problemId, sampleIndex, promptTokens, completionTokens, logprobs, text,
+                finishReason, temperature, reward, correct, selected, value, error);
+    }
+
     public Rollout withScore(double newReward, boolean newCorrect, String newError) {
         return new Rollout(iteration, problemId, sampleIndex, promptTokens, completionTokens, logprobs, text,
                 finishReason, temperature, newReward, newCorrect, selected, advantage, newError);

@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 
 /**
  * The Python package {@code autodidact} shipped with the service ({@code src/main/python/}, on the
- * classpath under {@code python/}), read as sources from a jar or a build directory. Only the parts a
- * reward may import are served: {@code autodidact.rewards} and the host itself.
+ * classpath under {@code python/}), read as sources from a jar or a build directory. A reward may import
+ * {@code autodidact.rewards} and the host itself; kernel contexts also get {@code autodidact.kernels}.
  */
 final class BundledModules {
     static final String ROOT = "python/";
@@ -39,8 +39,17 @@ final class BundledModules {
 
     /** Every module under {@code autodidact/rewards/}, with its parent package. */
     static List<ModuleSource> rewards() {
+        return folder("autodidact/rewards/");
+    }
+
+    /** Every module under {@code autodidact/kernels/}: the array namespace, the bundled kernels, the engine entry. */
+    static List<ModuleSource> kernels() {
+        return folder("autodidact/kernels/");
+    }
+
+    private static List<ModuleSource> folder(String relative) {
         List<String> paths = new ArrayList<>();
-        String dir = ROOT + "autodidact/rewards/";
+        String dir = ROOT + relative;
         URL url = BundledModules.class.getClassLoader().getResource(dir);
         if (url == null) throw new IllegalStateException("classpath folder " + dir + " is missing; rebuild the jar");
         try {

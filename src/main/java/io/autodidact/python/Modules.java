@@ -10,14 +10,14 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** Reads a user's reward code, a single {@code .py} file or a directory of modules and packages, as sources. */
-final class Modules {
+public final class Modules {
     private Modules() {}
 
     /**
      * A file becomes one module named after it ({@code rewards/gsm8k.py} is {@code gsm8k}); a directory
      * becomes every {@code .py} below it, named by relative path ({@code pkg/util.py} is {@code pkg.util}).
      */
-    static List<ModuleSource> read(Path path) {
+    public static List<ModuleSource> read(Path path) {
         if (Files.isRegularFile(path)) {
             if (!path.toString().endsWith(".py"))
                 throw new IllegalArgumentException("reward code " + path + " is not a .py file; give a Python file or a directory");

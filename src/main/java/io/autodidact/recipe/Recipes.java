@@ -7,13 +7,14 @@ import java.util.Map;
 
 /** The recipes a run config can name. */
 public final class Recipes {
-    public static final List<String> NAMES = List.of(Star.NAME);
+    public static final List<String> NAMES = List.of(Star.NAME, Grpo.NAME);
 
     private Recipes() {}
 
     public static Recipe named(String name, Map<String, Object> options) {
         return switch (name) {
             case Star.NAME -> new Star(options);
+            case Grpo.NAME -> new Grpo(options);
             default -> throw ConfigMap.error("recipe.name", "unknown recipe \"" + name + "\"; available: " + NAMES);
         };
     }

@@ -3,6 +3,7 @@ package io.autodidact.run;
 import io.autodidact.engine.CharTokenizer;
 import io.autodidact.engine.EngineFactory;
 import io.autodidact.engine.Generation;
+import io.autodidact.engine.Objective;
 import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.SamplingParams;
 import io.autodidact.engine.StepMetrics;
@@ -286,6 +287,7 @@ public final class LoopRunner {
     private void train(int it, RolloutFiles rollouts) {
         long t0 = System.nanoTime();
         Recipe.TrainPlan plan = recipe.trainPlan(it);
+        Objective objective = plan.objective();
         int from = plan.restartFromBase() ? 0 : it - 1;
         PolicyEngine trainee = policyAt(from).fork(); // same weights, fresh optimizer: reproducible from disk
         List<TrainSequence> chosen = new ArrayList<>();
@@ -293,33 +295,92 @@ public final class LoopRunner {
             if (!r.selected() || r.completionTokens().length == 0) continue;
             int[] all = Arrays.copyOf(r.promptTokens(), r.promptTokens().length + r.completionTokens().length);
             System.arraycopy(r.completionTokens(), 0, all, r.promptTokens().length, r.completionTokens().length);
-            float w = r.advantage() == 0 ? 1f : (float) r.advantage();
-            chosen.add(new TrainSequence(all, r.promptTokens().length, w, new float[0]));
+            // SFT: an advantage of 0 means "no weight given" (1); a policy gradient takes the advantage as it is.
+            float w = objective.needsOldLogprobs() ? (float) r.advantage() : r.advantage() == 0 ? 1f : (float) r.advantage();
+            TrainSequence row = new TrainSequence(all, r.promptTokens().length, w, new float[0]);
+            chosen.add(objective.needsOldLogprobs() ? row.withOldLogprobs(r.logprobs()) : row);
         }
+        if (objective.needsReferenceLogprobs() && !chosen.isEmpty()) chosen = withReferenceLogprobs(chosen);
         List<TrainSequence> demos = plan.demonstrationMix() > 0 ? demonstrations(trainee.tokenizer()) : List.of();
         double loss = Double.NaN;
-        int steps = chosen.isEmpty() ? 0 : plan.steps();
+        int perEpoch = (chosen.size() + plan.batchSize() - 1) / plan.batchSize();
+        int steps = chosen.isEmpty() ? 0 : plan.byEpochs() ? plan.epochs() * perEpoch : plan.steps();
         events.stageStarted(it, Stage.TRAIN, steps, "steps");
+        Map<String, Double> monitors = new TreeMap<>();
         if (steps > 0) {
             SplittableRandom random = new SplittableRandom(mix(spec.seed(), it, -1));
             LrSchedule lr = new LrSchedule(plan.schedule(), plan.lr(), plan.warmupSteps(), steps, 0.2);
             int fromDemos = demos.isEmpty() ? 0 : (int) Math.round(plan.batchSize() * plan.demonstrationMix());
+            int[] order = new int[chosen.size()];
+            for (int i = 0; i < order.length; i++) order[i] = i;
             double sum = 0;
             for (int s = 0; s < steps; s++) {
                 List<TrainSequence> batch = new ArrayList<>(plan.batchSize());
-                for (int i = 0; i < plan.batchSize(); i++)
-                    batch.add(i < fromDemos ? demos.get(random.nextInt(demos.size())) : chosen.get(random.nextInt(chosen.size())));
-                sum += trainee.train(new TrainBatch(batch, lr.at(s))).loss();
+                if (plan.byEpochs()) {
+                    int at = (s % perEpoch) * plan.batchSize();
+                    if (at == 0) shuffle(order, random);
+                    for (int i = at; i < Math.min(order.length, at + plan.batchSize()); i++) batch.add(chosen.get(order[i]));
+                } else {
+                    for (int i = 0; i < plan.batchSize(); i++)
+                        batch.add(i < fromDemos ? demos.get(random.nextInt(demos.size())) : chosen.get(random.nextInt(chosen.size())));
+                }
+                StepMetrics m = trainee.train(new TrainBatch(batch, lr.at(s), objective));
+                sum += m.loss();
+                m.monitors().forEach((k, v) -> monitors.merge(k, v / steps, Double::sum));
                 events.progress(it, Stage.TRAIN, s + 1);
             }
             loss = sum / steps;
+            if (objective.needsOldLogprobs()) monitors.putAll(advantageStats(chosen));
         }
         trainee.save(checkpoint(it));
         dir.checkpoints().markComplete(it);
         if (policy != null) policy.close();
         policy = trainee;
         policyIteration = it;
-        record(it, Stage.TRAIN, t0, Map.of("steps", steps, "loss", Double.isNaN(loss) ? -1 : loss, "rows", chosen.size()));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("steps", steps);
+        data.put("loss", Double.isNaN(loss) ? -1 : loss);
+        data.put("rows", chosen.size());
+        if (!monitors.isEmpty()) data.put("monitors", monitors);
+        record(it, Stage.TRAIN, t0, data);
+    }
+
+    private static void shuffle(int[] a, SplittableRandom random) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1), t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    /** The rows with the reference policy's log-probabilities: the base checkpoint (iteration 0). */
+    private List<TrainSequence> withReferenceLogprobs(List<TrainSequence> rows) {
+        try (PolicyEngine reference = engines.load(checkpoint(0))) {
+            List<int[]> prompts = new ArrayList<>(rows.size()), completions = new ArrayList<>(rows.size());
+            for (TrainSequence r : rows) {
+                prompts.add(Arrays.copyOf(r.tokens(), r.completionStart()));
+                completions.add(Arrays.copyOfRange(r.tokens(), r.completionStart(), r.tokens().length));
+            }
+            List<float[]> lp = reference.logprobs(prompts, completions);
+            List<TrainSequence> out = new ArrayList<>(rows.size());
+            for (int i = 0; i < rows.size(); i++) out.add(rows.get(i).withRefLogprobs(lp.get(i)));
+            return out;
+        }
+    }
+
+    /** Mean, standard deviation and mean magnitude of the trained rows' advantages, and the share that is non-zero. */
+    private static Map<String, Double> advantageStats(List<TrainSequence> rows) {
+        double sum = 0, sq = 0, abs = 0, nonZero = 0;
+        for (TrainSequence r : rows) {
+            sum += r.weight();
+            sq += r.weight() * (double) r.weight();
+            abs += Math.abs(r.weight());
+            if (r.weight() != 0) nonZero++;
+        }
+        int n = rows.size();
+        double mean = sum / n;
+        return Map.of("advantage_mean", mean, "advantage_std", Math.sqrt(Math.max(0, sq / n - mean * mean)),
+                "advantage_abs_mean", abs / n, "advantage_nonzero", nonZero / n);
     }
 
     // ------------------------------------------------------------------ EVALUATE
@@ -378,6 +439,7 @@ public final class LoopRunner {
         int generated = 0, correct = 0, selected = 0;
         double trainLoss = Double.NaN;
         RewardStats reward = RewardStats.EMPTY;
+        Map<String, Double> extra = new TreeMap<>();
         for (JournalEntry e : dir.journal().entries()) {
             if (e.iteration() != it || !e.isWholeStage()) continue;
             if (e.data().get("seconds") instanceof Number n) seconds.put(e.stage(), n.doubleValue());
@@ -393,13 +455,15 @@ public final class LoopRunner {
                 case "TRAIN", "BOOTSTRAP" -> {
                     double l = ((Number) e.data().get("loss")).doubleValue();
                     trainLoss = l < 0 ? Double.NaN : l;
+                    if (e.data().get("monitors") instanceof Map<?, ?> m)
+                        m.forEach((key, v) -> extra.put("train_" + key, ((Number) v).doubleValue()));
                 }
                 default -> {}
             }
         }
         seconds.put(Stage.EVALUATE.name(), (System.nanoTime() - evalStart) / 1e9);
         return new IterationMetrics(it, overall, pass1, passK.isEmpty() ? 0 : k, passK, generated, correct, selected, trainLoss,
-                reward, seconds, Map.of());
+                reward, seconds, extra);
     }
 
     private Map<String, Object> summary(double wallSeconds) {

@@ -17,11 +17,16 @@ import io.autodidact.engine.StepMetrics;
 import io.autodidact.engine.Tokenizer;
 import io.autodidact.engine.TrainBatch;
 import io.autodidact.engine.TrainSequence;
+import io.autodidact.engine.djl.kernels.KernelBatch;
+import io.autodidact.engine.djl.kernels.KernelResult;
+import io.autodidact.engine.djl.kernels.Kernels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 /**
  * The embedded engine: a {@link LlamaModel} on libtorch through DJL, sampling with a KV cache and
@@ -35,6 +40,7 @@ public final class DjlEngine implements PolicyEngine {
     private final LlamaModel model;
     private final AdamW optimizer;
     private String baseModelName = "";
+    private Kernels kernels = new Kernels(); // shared with forks
 
     private DjlEngine(Tokenizer tokenizer, EngineOptions options, NDManager manager, LlamaModel model) {
         this.tokenizer = tokenizer;
@@ -385,8 +391,10 @@ public final class DjlEngine implements PolicyEngine {
             checkTokens("training row", s.tokens(), false);
             tokens += s.completionLength();
         }
+        kernels.prepare(batch.objective());
         List<NDArray> params = model.trainableParameters();
         double loss = 0;
+        Map<String, Double> monitors = new TreeMap<>();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             List<TrainSequence> all = batch.sequences();
@@ -396,16 +404,20 @@ public final class DjlEngine implements PolicyEngine {
                     step.suppressNotUsedWarning();
                     JniUtils.setGradMode(true);
                     Packed p = pack(micro);
-                    // Normalised by the whole batch's completion tokens, so accumulation equals one big batch.
-                    NDArray l = tokenLogprobs(p, true).mul(p.weights()).sum().neg().div(tokens);
+                    // The objective's kernel normalises by the whole batch, so accumulation equals one big batch.
+                    NDArray logits = model.forward(p.tokens(), p.positions(), p.keyMask(), null, 0, true).get(new NDIndex(":, :-1, :"));
+                    KernelResult r = kernels.loss(KernelBatch.of(logits, p.targets(), micro, p.length(), manager, tokens, all.size()), batch.objective());
+                    NDArray l = r.loss();
                     JniUtils.backward((PtNDArray) l, (PtNDArray) l.onesLike(), false, false);
                     loss += l.getFloat();
+                    double share = micro.size() / (double) all.size();
+                    r.monitors().forEach((k, v) -> monitors.merge(k, v * share, Double::sum));
                 } finally {
                     JniUtils.setGradMode(false);
                 }
             }
             double norm = optimizer.update(params, batch.learningRate());
-            return new StepMetrics(loss, norm, batch.learningRate(), tokens);
+            return new StepMetrics(loss, norm, batch.learningRate(), tokens, monitors);
         }
     }
 
@@ -421,11 +433,14 @@ public final class DjlEngine implements PolicyEngine {
         NDManager target = NDManager.newBaseManager();
         DjlEngine copy = new DjlEngine(tokenizer, options, target, model.copyTo(target));
         copy.baseModelName = baseModelName;
+        copy.kernels.close();
+        copy.kernels = kernels.retain();
         return copy;
     }
 
     @Override
     public void close() {
+        kernels.close();
         optimizer.reset();
         model.close();
         manager.close();

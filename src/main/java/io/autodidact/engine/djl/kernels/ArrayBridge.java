@@ -1,0 +1,123 @@
+package io.autodidact.engine.djl.kernels;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Locale;
+import org.graalvm.polyglot.HostAccess;
+
+/**
+ * The only host object a kernel context sees: the NDArray operations behind {@code autodidact.kernels.xp}.
+ * Python holds NDArrays as opaque handles and passes them back here; every method returns a new array made by
+ * DJL on the calling thread, so it belongs to the caller's {@code NDScope} and, in grad mode, to libtorch's
+ * autograd graph. Only {@link HostAccess.Export}ed methods are reachable from Python.
+ */
+public final class ArrayBridge {
+    private static final int ALL = -999;
+
+    // ------------------------------------------------------------------ arithmetic
+    @HostAccess.Export public NDArray add(NDArray a, NDArray b) { return a.add(b); }
+    @HostAccess.Export public NDArray sub(NDArray a, NDArray b) { return a.sub(b); }
+    @HostAccess.Export public NDArray mul(NDArray a, NDArray b) { return a.mul(b); }
+    @HostAccess.Export public NDArray div(NDArray a, NDArray b) { return a.div(b); }
+    @HostAccess.Export public NDArray pow(NDArray a, NDArray b) { return a.pow(b); }
+    @HostAccess.Export public NDArray addScalar(NDArray a, double s) { return a.add((float) s); }
+    @HostAccess.Export public NDArray subScalar(NDArray a, double s) { return a.sub((float) s); }
+    @HostAccess.Export public NDArray rsubScalar(NDArray a, double s) { return a.neg().add((float) s); }
+    @HostAccess.Export public NDArray mulScalar(NDArray a, double s) { return a.mul((float) s); }
+    @HostAccess.Export public NDArray divScalar(NDArray a, double s) { return a.div((float) s); }
+    @HostAccess.Export public NDArray rdivScalar(NDArray a, double s) { return a.getNDArrayInternal().rdiv((float) s); }
+    @HostAccess.Export public NDArray powScalar(NDArray a, double s) { return a.pow((float) s); }
+    @HostAccess.Export public NDArray neg(NDArray a) { return a.neg(); }
+
+    // ------------------------------------------------------------------ elementwise
+    @HostAccess.Export public NDArray exp(NDArray a) { return a.exp(); }
+    @HostAccess.Export public NDArray log(NDArray a) { return a.log(); }
+    @HostAccess.Export public NDArray log1p(NDArray a) { return a.add(1f).log(); }
+    @HostAccess.Export public NDArray abs(NDArray a) { return a.abs(); }
+    @HostAccess.Export public NDArray sqrt(NDArray a) { return a.sqrt(); }
+    @HostAccess.Export public NDArray sigmoid(NDArray a) { return a.getNDArrayInternal().sigmoid(); }
+    @HostAccess.Export public NDArray clip(NDArray a, double lo, double hi) { return a.clip(lo, hi); }
+    @HostAccess.Export public NDArray maximum(NDArray a, NDArray b) { return a.maximum(b); }
+    @HostAccess.Export public NDArray minimum(NDArray a, NDArray b) { return a.minimum(b); }
+    @HostAccess.Export public NDArray maximumScalar(NDArray a, double s) { return a.maximum((float) s); }
+    @HostAccess.Export public NDArray minimumScalar(NDArray a, double s) { return a.minimum((float) s); }
+    @HostAccess.Export public NDArray where(NDArray condition, NDArray a, NDArray b) { return NDArrays.where(condition, a, b); }
+
+    // ------------------------------------------------------------------ comparisons and logic
+    @HostAccess.Export public NDArray gt(NDArray a, NDArray b) { return a.gt(b); }
+    @HostAccess.Export public NDArray ge(NDArray a, NDArray b) { return a.gte(b); }
+    @HostAccess.Export public NDArray lt(NDArray a, NDArray b) { return a.lt(b); }
+    @HostAccess.Export public NDArray le(NDArray a, NDArray b) { return a.lte(b); }
+    @HostAccess.Export public NDArray gtScalar(NDArray a, double s) { return a.gt((float) s); }
+    @HostAccess.Export public NDArray geScalar(NDArray a, double s) { return a.gte((float) s); }
+    @HostAccess.Export public NDArray ltScalar(NDArray a, double s) { return a.lt((float) s); }
+    @HostAccess.Export public NDArray leScalar(NDArray a, double s) { return a.lte((float) s); }
+    @HostAccess.Export public NDArray logicalAnd(NDArray a, NDArray b) { return a.logicalAnd(b); }
+    @HostAccess.Export public NDArray logicalOr(NDArray a, NDArray b) { return a.logicalOr(b); }
+    @HostAccess.Export public NDArray logicalNot(NDArray a) { return a.logicalNot(); }
+
+    // ------------------------------------------------------------------ reductions
+    @HostAccess.Export public NDArray sum(NDArray a, int axis, boolean keepDims) {
+        return axis == ALL ? (keepDims ? a.sum(allAxes(a), true) : a.sum()) : a.sum(new int[] {axis}, keepDims);
+    }
+
+    @HostAccess.Export public NDArray mean(NDArray a, int axis, boolean keepDims) {
+        return axis == ALL ? (keepDims ? a.mean(allAxes(a), true) : a.mean()) : a.mean(new int[] {axis}, keepDims);
+    }
+
+    @HostAccess.Export public NDArray max(NDArray a, int axis, boolean keepDims) {
+        return axis == ALL ? (keepDims ? a.max(allAxes(a), true) : a.max()) : a.max(new int[] {axis}, keepDims);
+    }
+
+    private static int[] allAxes(NDArray a) {
+        int[] axes = new int[a.getShape().dimension()];
+        for (int i = 0; i < axes.length; i++) axes[i] = i;
+        return axes;
+    }
+
+    // ------------------------------------------------------------------ softmax, indexing, shape
+    @HostAccess.Export public NDArray logSoftmax(NDArray a, int axis) { return a.logSoftmax(axis); }
+    @HostAccess.Export public NDArray softmax(NDArray a, int axis) { return a.softmax(axis); }
+    @HostAccess.Export public NDArray takeAlongAxis(NDArray a, NDArray indices, int axis) { return a.gather(indices, axis); }
+    @HostAccess.Export public NDArray get(NDArray a, String index) { return a.get(new NDIndex(index)); }
+    @HostAccess.Export public NDArray expandDims(NDArray a, int axis) { return a.expandDims(axis); }
+    @HostAccess.Export public NDArray squeeze(NDArray a, int axis) { return a.squeeze(axis); }
+
+    @HostAccess.Export public NDArray reshape(NDArray a, String shape) {
+        String[] parts = shape.split(",");
+        long[] dims = new long[parts.length];
+        for (int i = 0; i < dims.length; i++) dims[i] = Long.parseLong(parts[i].trim());
+        return a.reshape(new Shape(dims));
+    }
+
+    @HostAccess.Export public NDArray fullLike(NDArray a, double value) {
+        return a.getManager().full(a.getShape(), (float) value, a.getDataType().isFloating() ? a.getDataType() : DataType.FLOAT32);
+    }
+
+    @HostAccess.Export public NDArray astype(NDArray a, String dtype) {
+        DataType t = switch (dtype.toLowerCase(Locale.ROOT)) {
+            case "float32" -> DataType.FLOAT32;
+            case "float64" -> DataType.FLOAT64;
+            case "int64" -> DataType.INT64;
+            case "int32" -> DataType.INT32;
+            case "bool", "boolean" -> DataType.BOOLEAN;
+            default -> throw new IllegalArgumentException("astype: unknown dtype \"" + dtype + "\"; use float32, float64, int64, int32 or bool");
+        };
+        return a.toType(t, false);
+    }
+
+    @HostAccess.Export public NDArray stopGradient(NDArray a) { return a.stopGradient(); }
+
+    // ------------------------------------------------------------------ inspection
+    @HostAccess.Export public String shape(NDArray a) {
+        StringBuilder sb = new StringBuilder();
+        for (long d : a.getShape().getShape()) sb.append(sb.isEmpty() ? "" : ",").append(d);
+        return sb.toString();
+    }
+
+    @HostAccess.Export public String dtype(NDArray a) { return a.getDataType().name().toLowerCase(Locale.ROOT); }
+    @HostAccess.Export public double item(NDArray a) { return a.toType(DataType.FLOAT64, false).getDouble(); }
+}

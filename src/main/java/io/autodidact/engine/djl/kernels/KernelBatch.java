@@ -1,0 +1,48 @@
+package io.autodidact.engine.djl.kernels;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.autodidact.engine.TrainSequence;
+import java.util.List;
+
+/**
+ * One micro-batch as a kernel sees it, positions aligned with the predicted tokens (T = row length - 1).
+ *
+ * @param logits [B, T, V] the model's output (gradients flow into it)
+ * @param targets [B, T, 1] int64 token each position predicts
+ * @param mask [B, T] completion-token weights (the row's token weights, or 1), 0 on prompt and padding
+ * @param advantages [B, 1] each row's weight: its advantage, or the SFT weight
+ * @param oldLogp [B, T] sampling-policy log-probabilities, or null
+ * @param refLogp [B, T] reference-policy log-probabilities, or null
+ * @param totalTokens completion tokens of the whole step (every micro-batch)
+ * @param totalSequences rows of the whole step
+ */
+public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray advantages, NDArray oldLogp, NDArray refLogp,
+                          int totalTokens, int totalSequences) {
+
+    /** Packs the per-row values of {@code rows} right-padded to {@code length} tokens (T = length - 1 positions). */
+    public static KernelBatch of(NDArray logits, NDArray targets, List<TrainSequence> rows, int length, NDManager manager,
+                                 int totalTokens, int totalSequences) {
+        int b = rows.size(), t = length - 1;
+        float[] mask = new float[b * t], adv = new float[b];
+        float[] old = null, ref = null;
+        for (TrainSequence s : rows) {
+            if (s.oldLogprobs().length > 0) old = new float[b * t];
+            if (s.refLogprobs().length > 0) ref = new float[b * t];
+        }
+        for (int r = 0; r < b; r++) {
+            TrainSequence s = rows.get(r);
+            adv[r] = s.weight();
+            for (int j = 0; j < s.completionLength(); j++) {
+                int at = r * t + s.completionStart() - 1 + j;
+                mask[at] = s.tokenWeights().length == 0 ? 1f : s.tokenWeights()[j];
+                if (old != null && s.oldLogprobs().length > 0) old[at] = s.oldLogprobs()[j];
+                if (ref != null && s.refLogprobs().length > 0) ref[at] = s.refLogprobs()[j];
+            }
+        }
+        Shape bt = new Shape(b, t);
+        return new KernelBatch(logits, targets, manager.create(mask, bt), manager.create(adv, new Shape(b, 1)),
+                old == null ? null : manager.create(old, bt), ref == null ? null : manager.create(ref, bt), totalTokens, totalSequences);
+    }
+}

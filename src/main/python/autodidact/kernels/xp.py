@@ -1,0 +1,332 @@
+"""A small array namespace for training kernels: a subset of the Python array API over DJL NDArrays.
+
+Kernels import it as `from autodidact.kernels import xp` and write ordinary tensor code:
+
+    logp = xp.take_along_axis(xp.log_softmax(logits, axis=-1), targets, axis=-1)
+    loss = -xp.sum(logp * mask) / n
+
+Every operation is one call into the JVM's array bridge (io.autodidact.engine.djl.kernels.ArrayBridge), which runs
+it on libtorch through DJL; while the engine trains, libtorch's autograd records it, so gradients flow back to the
+model through anything written here. Scalars mix with arrays as in NumPy (`1 - x`, `x * 0.5`); comparisons give
+boolean arrays for `where`. Reductions take `axis` (an int, or None for all) and an optional `mask`.
+
+Functions: asarray-free by design (arrays come from the engine); exp, log, log1p, abs, sqrt, square, sigmoid,
+where, clip, maximum, minimum, sum, mean, max, std, var, log_softmax, softmax, take_along_axis, expand_dims,
+reshape, astype, stop_gradient, zeros_like, ones_like, full_like, item.
+"""
+
+_bridge = None  # set once per context by autodidact.kernels.engine.bind()
+
+
+def bind(bridge):
+    """Installs the host array bridge (called by the engine, never by kernels)."""
+    global _bridge
+    _bridge = bridge
+
+
+def _h(x):
+    return x._h if isinstance(x, Array) else x
+
+
+def _wrap(h):
+    return Array(h)
+
+
+class Array:
+    """One NDArray of the engine. Arithmetic, comparisons, indexing and reductions return new Arrays."""
+
+    __slots__ = ("_h",)
+
+    def __init__(self, handle):
+        self._h = handle
+
+    # ------------------------------------------------------------- properties
+    @property
+    def shape(self):
+        text = _bridge.shape(self._h)
+        return tuple(int(d) for d in text.split(",")) if text else ()
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def dtype(self):
+        return _bridge.dtype(self._h)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __float__(self):
+        return float(_bridge.item(self._h))
+
+    def item(self):
+        return float(self)
+
+    def __repr__(self):
+        return "Array(shape=%s, dtype=%s)" % (self.shape, self.dtype)
+
+    def __bool__(self):
+        raise TypeError("the truth value of an Array is ambiguous; use xp.where or float(...)")
+
+    # ------------------------------------------------------------- arithmetic
+    def _binary(self, other, op, scalar_op):
+        if isinstance(other, Array):
+            return _wrap(getattr(_bridge, op)(self._h, other._h))
+        return _wrap(getattr(_bridge, scalar_op)(self._h, float(other)))
+
+    def __add__(self, other):
+        return self._binary(other, "add", "addScalar")
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return self._binary(other, "sub", "subScalar")
+
+    def __rsub__(self, other):
+        return _wrap(_bridge.rsubScalar(self._h, float(other)))
+
+    def __mul__(self, other):
+        return self._binary(other, "mul", "mulScalar")
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return self._binary(other, "div", "divScalar")
+
+    def __rtruediv__(self, other):
+        return _wrap(_bridge.rdivScalar(self._h, float(other)))
+
+    def __pow__(self, other):
+        return self._binary(other, "pow", "powScalar")
+
+    def __neg__(self):
+        return _wrap(_bridge.neg(self._h))
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _wrap(_bridge.abs(self._h))
+
+    # ------------------------------------------------------------- comparisons (boolean arrays)
+    def __gt__(self, other):
+        return self._binary(other, "gt", "gtScalar")
+
+    def __ge__(self, other):
+        return self._binary(other, "ge", "geScalar")
+
+    def __lt__(self, other):
+        return self._binary(other, "lt", "ltScalar")
+
+    def __le__(self, other):
+        return self._binary(other, "le", "leScalar")
+
+    def __and__(self, other):
+        return _wrap(_bridge.logicalAnd(self._h, other._h))
+
+    def __or__(self, other):
+        return _wrap(_bridge.logicalOr(self._h, other._h))
+
+    def __invert__(self):
+        return _wrap(_bridge.logicalNot(self._h))
+
+    # ------------------------------------------------------------- indexing (ints, slices without step, ..., None)
+    def __getitem__(self, key):
+        if not isinstance(key, tuple):
+            key = (key,)
+        parts = []
+        for k in key:
+            if k is Ellipsis:
+                parts.append("...")
+            elif k is None:
+                parts.append("new")
+            elif isinstance(k, slice):
+                if k.step not in (None, 1):
+                    raise IndexError("slices with a step are not supported")
+                parts.append("%s:%s" % ("" if k.start is None else int(k.start), "" if k.stop is None else int(k.stop)))
+            else:
+                parts.append(str(int(k)))
+        return _wrap(_bridge.get(self._h, ", ".join(parts)))
+
+    # ------------------------------------------------------------- methods mirroring the functions
+    def sum(self, axis=None, keepdims=False, mask=None):
+        return sum(self, axis=axis, keepdims=keepdims, mask=mask)
+
+    def mean(self, axis=None, keepdims=False, mask=None):
+        return mean(self, axis=axis, keepdims=keepdims, mask=mask)
+
+    def astype(self, dtype):
+        return astype(self, dtype)
+
+
+# ----------------------------------------------------------------- elementwise
+def exp(x):
+    return _wrap(_bridge.exp(x._h))
+
+
+def log(x):
+    return _wrap(_bridge.log(x._h))
+
+
+def log1p(x):
+    return _wrap(_bridge.log1p(x._h))
+
+
+def abs(x):  # noqa: A001 - the array API's name
+    return _wrap(_bridge.abs(x._h))
+
+
+def sqrt(x):
+    return _wrap(_bridge.sqrt(x._h))
+
+
+def square(x):
+    return x * x
+
+
+def sigmoid(x):
+    return _wrap(_bridge.sigmoid(x._h))
+
+
+def log_sigmoid(x):
+    """log(1 / (1 + exp(-x))), computed stably as min(x, 0) - log1p(exp(-|x|))."""
+    return minimum(x, 0.0) - log1p(exp(-abs(x)))
+
+
+def where(condition, a, b):
+    """a where condition holds, else b; a and b may be scalars."""
+    return _wrap(_bridge.where(condition._h, _full_for(a, condition, b), _full_for(b, condition, a)))
+
+
+def _full_for(value, condition, other):
+    if isinstance(value, Array):
+        return value._h
+    like = other._h if isinstance(other, Array) else _bridge.astype(condition._h, "float32")
+    return _bridge.fullLike(like, float(value))
+
+
+def clip(x, min=None, max=None):  # noqa: A002 - the array API's names
+    """x limited to [min, max]; the gradient is zero where x lies outside."""
+    lo = -3.4e38 if min is None else float(min)
+    hi = 3.4e38 if max is None else float(max)
+    return _wrap(_bridge.clip(x._h, lo, hi))
+
+
+def maximum(a, b):
+    if not isinstance(a, Array):
+        a, b = b, a
+    return a._binary(b, "maximum", "maximumScalar")
+
+
+def minimum(a, b):
+    if not isinstance(a, Array):
+        a, b = b, a
+    return a._binary(b, "minimum", "minimumScalar")
+
+
+def astype(x, dtype):
+    """dtype: 'float32', 'float64', 'int64', 'int32' or 'bool'."""
+    return _wrap(_bridge.astype(x._h, str(dtype)))
+
+
+def stop_gradient(x):
+    """x without its autograd history: a constant for the optimizer (e.g. a baseline or a monitor)."""
+    return _wrap(_bridge.stopGradient(x._h))
+
+
+def zeros_like(x):
+    return full_like(x, 0.0)
+
+
+def ones_like(x):
+    return full_like(x, 1.0)
+
+
+def full_like(x, value):
+    return _wrap(_bridge.fullLike(x._h, float(value)))
+
+
+def item(x):
+    return float(x)
+
+
+# ----------------------------------------------------------------- shape
+def expand_dims(x, axis):
+    return _wrap(_bridge.expandDims(x._h, int(axis)))
+
+
+def squeeze(x, axis):
+    return _wrap(_bridge.squeeze(x._h, int(axis)))
+
+
+def reshape(x, shape):
+    return _wrap(_bridge.reshape(x._h, ",".join(str(int(d)) for d in shape)))
+
+
+# ----------------------------------------------------------------- reductions
+def _axis(axis):
+    return -999 if axis is None else int(axis)
+
+
+def sum(x, axis=None, keepdims=False, mask=None):  # noqa: A001 - the array API's name
+    """Sum over `axis` (all when None); with `mask`, of x * mask (mask broadcasts against x)."""
+    if mask is not None:
+        x = x * astype(mask, "float32") if mask.dtype == "boolean" else x * mask
+    return _wrap(_bridge.sum(x._h, _axis(axis), bool(keepdims)))
+
+
+def count(mask, axis=None, keepdims=False):
+    """How many entries of a mask are set (or the sum of its weights)."""
+    m = astype(mask, "float32") if mask.dtype == "boolean" else mask
+    return sum(m, axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False, mask=None):
+    """Mean over `axis`; with `mask`, sum(x * mask) / max(sum(mask), 1), so empty rows give 0, never NaN."""
+    if mask is None:
+        return _wrap(_bridge.mean(x._h, _axis(axis), bool(keepdims)))
+    m = astype(mask, "float32") if mask.dtype == "boolean" else mask
+    n = maximum(sum(m * ones_like(x), axis=axis, keepdims=keepdims), 1.0)
+    return sum(x * m, axis=axis, keepdims=keepdims) / n
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001 - the array API's name
+    return _wrap(_bridge.max(x._h, _axis(axis), bool(keepdims)))
+
+
+def var(x, axis=None, keepdims=False, correction=0, mask=None):
+    """Variance with `correction` subtracted from the count (0: population, 1: sample)."""
+    mu = mean(x, axis=axis, keepdims=True, mask=mask)
+    d = square(x - mu)
+    if mask is None:
+        n = float(x.shape[axis] if axis is not None else _numel(x))
+        return sum(d, axis=axis, keepdims=keepdims) / (n - correction if n > correction else 1.0)
+    m = astype(mask, "float32") if mask.dtype == "boolean" else mask
+    n = sum(m * ones_like(x), axis=axis, keepdims=keepdims)
+    return sum(d * m, axis=axis, keepdims=keepdims) / maximum(n - correction, 1.0)
+
+
+def std(x, axis=None, keepdims=False, correction=0, mask=None):
+    return sqrt(var(x, axis=axis, keepdims=keepdims, correction=correction, mask=mask))
+
+
+def _numel(x):
+    n = 1
+    for d in x.shape:
+        n *= d
+    return n
+
+
+# ----------------------------------------------------------------- softmax and indexing
+def log_softmax(x, axis=-1):
+    return _wrap(_bridge.logSoftmax(x._h, int(axis)))
+
+
+def softmax(x, axis=-1):
+    return _wrap(_bridge.softmax(x._h, int(axis)))
+
+
+def take_along_axis(x, indices, axis=-1):
+    """x[..., indices[...], ...] along `axis`; indices (int64) have x's rank."""
+    return _wrap(_bridge.takeAlongAxis(x._h, indices._h, int(axis)))
