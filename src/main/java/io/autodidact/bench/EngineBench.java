@@ -130,7 +130,7 @@ public final class EngineBench {
         return new TrainBatch(rows, 1e-3);
     }
 
-    /** Resident set size after warm-up and after {@code memorySteps} more training steps and generation batches. */
+    /** Resident set size after {@code memorySteps} warm-up steps, then after {@code memorySteps} more training steps and generation batches. */
     static Map<String, Object> memory(Options o, Consumer<String> log) {
         Map<String, Object> r = new LinkedHashMap<>();
         LlamaConfig cfg = LlamaConfig.tiny(64, 64, 2, 4, 2, 65);
@@ -139,7 +139,8 @@ public final class EngineBench {
         try (DjlEngine engine = DjlEngine.create(cfg, new IdTokenizer(64), EngineOptions.defaults().withThreads(o.threads()))) {
             List<int[]> prompts = new ArrayList<>();
             for (int b = 0; b < 8; b++) prompts.add(new int[] {1, 2, 3, 4, 5, 6, 7, random.nextInt(64)});
-            for (int s = 0; s < 100; s++) {
+            // Warm up as long as we measure: the first thousand steps grow the JIT, allocator arenas and Java heap.
+            for (int s = 0; s < o.memorySteps(); s++) {
                 engine.train(randomBatch(small, random));
                 engine.generate(prompts, SamplingParams.sample(1, 1.0, 8, s));
             }

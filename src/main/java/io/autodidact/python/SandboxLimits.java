@@ -29,6 +29,8 @@ public record SandboxLimits(Duration timeout, long maxOutputBytes, int processHe
      * {@code 10**(10**8)}, a heap exhausted) reaches this.
      */
     public Duration processGrace() {
-        return Duration.ofSeconds(2).plus(timeout);
+        // The child's own watchdog fires at the time limit and then replaces its context; on busy cores that
+        // takes seconds, and killing the whole process for it would turn a timeout into a restart.
+        return timeout.plus(timeout.compareTo(Duration.ofSeconds(5)) > 0 ? timeout : Duration.ofSeconds(5));
     }
 }

@@ -13,12 +13,17 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Untrusted rewards run in a sandbox child JVM with a 256 MB heap: what the in-process sandbox cannot stop
  * (memory bombs, long-running built-ins) kills only the child, which is replaced; this JVM is untouched.
  */
+// The first test counts sandbox processes; the others kill and replace the child, so it runs first.
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PythonProcessSandboxTest {
     private static PythonReward untrusted;
 
@@ -44,12 +49,12 @@ class PythonProcessSandboxTest {
     }
 
     @Test
+    @Order(1)
     void untrustedCodeRunsInAChildProcessWithTheSameSandbox() {
         assertHealthy();
         List<Long> pids = untrusted.sandboxPids();
-        // Other tests of this class may have killed and replaced the child first, so count nothing but ourselves.
-        assertFalse(pids.isEmpty(), "untrusted code runs in a sandbox process");
-        assertFalse(pids.contains(ProcessHandle.current().pid()), "the sandbox process is not this JVM");
+        assertEquals(1, pids.size());
+        assertNotEquals(ProcessHandle.current().pid(), pids.getFirst());
         Score thread = run("start_thread"), raises = run("raises"), spin = run("spin");
         assertTrue(thread.error().contains("blocked by the sandbox"), thread.error());
         assertTrue(raises.error().contains("ValueError"), raises.error());
