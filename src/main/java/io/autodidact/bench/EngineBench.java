@@ -144,20 +144,30 @@ public final class EngineBench {
                 engine.train(randomBatch(small, random));
                 engine.generate(prompts, SamplingParams.sample(1, 1.0, 8, s));
             }
-            long before = rssKiB();
+            long before = nativeKiB();
             log.accept("djl: memory check, " + o.memorySteps() + " training steps and generation batches");
             for (int s = 0; s < o.memorySteps(); s++) engine.train(randomBatch(small, random));
-            long afterTrain = rssKiB();
+            long afterTrain = nativeKiB();
             for (int s = 0; s < o.memorySteps(); s++) engine.generate(prompts, SamplingParams.sample(1, 1.0, 8, s));
-            long afterGen = rssKiB();
+            long afterGen = nativeKiB();
             r.put("memory_steps", o.memorySteps());
-            r.put("rss_mib_before", before / 1024.0);
-            r.put("rss_mib_after_train", afterTrain / 1024.0);
-            r.put("rss_mib_after_generate", afterGen / 1024.0);
+            r.put("native_mib_before", before / 1024.0);
+            r.put("native_mib_after_train", afterTrain / 1024.0);
+            r.put("native_mib_after_generate", afterGen / 1024.0);
             r.put("rss_growth_mib_train", (afterTrain - before) / 1024.0);
             r.put("rss_growth_mib_generate", (afterGen - afterTrain) / 1024.0);
         }
         return r;
+    }
+
+    /**
+     * Resident memory outside the Java heap: RSS minus the committed heap, after a collection. The heap's own
+     * growth (sampling allocates Java arrays every step) would otherwise read as native growth.
+     */
+    static long nativeKiB() {
+        System.gc();
+        long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024;
+        return rssKiB() - heap;
     }
 
     static long rssKiB() {

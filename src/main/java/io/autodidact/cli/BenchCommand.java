@@ -102,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
                 .note("torch", pt);
         table.print(System.out);
         if (djl.containsKey("rss_growth_mib_train"))
-            System.out.printf("native memory over %d training steps: %+.1f MiB; over %d generation batches: %+.1f MiB (RSS)%n",
+            System.out.printf("native memory over %d training steps: %+.1f MiB; over %d generation batches: %+.1f MiB (RSS minus Java heap)%n",
                     memorySteps, (double) djl.get("rss_growth_mib_train"), memorySteps, (double) djl.get("rss_growth_mib_generate"));
         System.out.println("foreign CPU share (should be ~0): djl train " + djl.get("djl_train_foreign_cpu_share") + ", torch train "
                 + pt.get("torch_train_foreign_cpu_share"));
