@@ -40,8 +40,7 @@ final class RunCommand implements Callable<Integer> {
         ConsoleEvents events = new ConsoleEvents(System.out);
         RunLauncher.Prepared run;
         if (resume != null) {
-            run = RunLauncher.resume(resume, factory(RunSpecReader.fromMap(
-                    io.autodidact.store.RunDirectory.open(resume).readRunConfig(), resume.toAbsolutePath())), events);
+            run = RunLauncher.resume(resume, RunCommand::factory, events);
             System.out.println("Resuming " + resume);
         } else {
             RunSpec spec = RunSpecReader.read(config, overrides);

@@ -15,6 +15,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Composes a run from its parts: config, workload, recipe, engine factory and run directory. Everything
@@ -50,12 +51,13 @@ public final class RunLauncher {
         return new Prepared(dir, new LoopRunner(dir, spec, workload, recipe, engines, events));
     }
 
-    public static Prepared resume(Path runDir, EngineFactory engines, LoopEvents events) {
+    /** Reopens a run from its own {@code run.yaml}; the engine factory is chosen from that resolved config. */
+    public static Prepared resume(Path runDir, Function<RunSpec, EngineFactory> engines, LoopEvents events) {
         RunDirectory dir = RunDirectory.open(runDir);
         RunSpec spec = RunSpecReader.fromMap(dir.readRunConfig(), runDir.toAbsolutePath());
         TaskWorkload workload = workload(spec);
         Recipe recipe = Recipes.named(spec.recipe().name(), spec.recipe().options());
-        return new Prepared(dir, new LoopRunner(dir, spec, workload, recipe, engines, events));
+        return new Prepared(dir, new LoopRunner(dir, spec, workload, recipe, engines.apply(spec), events));
     }
 
     /** {@code runs/<name>-<yyyyMMdd-HHmmss>}. */

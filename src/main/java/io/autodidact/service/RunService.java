@@ -92,29 +92,32 @@ public final class RunService implements AutoCloseable {
         for (ServiceRun run : resumable) {
             LOG.info("resuming run {} ({} before the restart)", run.id, run.status().label());
             setStatus(run, RunStatus.QUEUED, "");
-            workers.submit(() -> execute(run, true));
+            workers.submit(() -> execute(run, Optional.empty()));
         }
     }
 
     /** Validates a config (YAML or JSON), creates its run directory and queues it. Config errors throw before anything is created. */
     public Map<String, Object> submit(String configText) {
         RunSpec spec = RunSpecReader.parse(configText, Path.of("").toAbsolutePath(), List.of(), "request body");
-        Path dir = RunLauncher.defaultRunDir(root, spec);
-        RunLauncher.Prepared prepared = RunLauncher.start(spec, dir, engines.apply(spec), io.autodidact.loop.LoopEvents.NONE);
-        ServiceRun run = new ServiceRun(prepared.dir().runId(), prepared.dir().root(), spec.recipe().name(), spec.iterations(),
+        Path dir = RunLauncher.defaultRunDir(root, spec).toAbsolutePath().normalize();
+        ServiceRun run = new ServiceRun(dir.getFileName().toString(), dir, spec.recipe().name(), spec.iterations(),
                 Instant.now(), RunStatus.QUEUED);
+        // The runner built while validating is the one that runs first: the workload (and any Python reward it
+        // loaded) is made once, not again at execution.
+        LoopRunner runner = RunLauncher.start(spec, dir, engines.apply(spec), run).runner();
         runs.put(run.id, run);
         setStatus(run, RunStatus.QUEUED, "");
-        workers.submit(() -> execute(run, true));
+        workers.submit(() -> execute(run, Optional.of(runner)));
         return run.view();
     }
 
-    private void execute(ServiceRun run, boolean resume) {
+    /** Runs {@code prepared} if given (a fresh submission), otherwise resumes the run from its directory. */
+    private void execute(ServiceRun run, Optional<LoopRunner> prepared) {
         if (run.status() != RunStatus.QUEUED) return; // cancelled or paused while waiting
         run.clearStop();
         setStatus(run, RunStatus.RUNNING, "");
         try {
-            LoopRunner runner = RunLauncher.resume(run.dir, engines.apply(specOf(run)), run).runner();
+            LoopRunner runner = prepared.orElseGet(() -> RunLauncher.resume(run.dir, engines, run).runner());
             runner.run();
             setStatus(run, RunStatus.COMPLETED, "");
         } catch (RunStopped stopped) {
@@ -123,10 +126,6 @@ public final class RunService implements AutoCloseable {
             LOG.error("run {} failed", run.id, e);
             setStatus(run, RunStatus.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
-    }
-
-    private RunSpec specOf(ServiceRun run) {
-        return RunSpecReader.fromMap(RunDirectory.open(run.dir).readRunConfig(), run.dir);
     }
 
     private void setStatus(ServiceRun run, RunStatus status, String error) {
@@ -189,7 +188,7 @@ public final class RunService implements AutoCloseable {
             if (run.status().active() || run.status() == RunStatus.COMPLETED)
                 throw new RunConflict("run " + id + " is " + run.status().label() + "; only paused, cancelled or failed runs can be resumed");
             setStatus(run, RunStatus.QUEUED, "");
-            workers.submit(() -> execute(run, true));
+            workers.submit(() -> execute(run, Optional.empty()));
         }
         return run.view();
     }

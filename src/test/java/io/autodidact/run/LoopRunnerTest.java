@@ -21,18 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The whole loop on a tiny configuration: real engine, real files, real crashes and resumes. */
 class LoopRunnerTest {
-    static final String TINY = """
-            name: tiny
-            seed: 3
-            iterations: 2
-            task: {name: addition, options: {width: 3}, problems_per_iteration: 24, min_difficulty: 1, max_difficulty: 3}
-            model: {hidden: 48, layers: 2, heads: 4, kv_heads: 2, context: 32}
-            bootstrap: {examples: 400, steps: 300, batch_size: 32, lr: 0.005, warmup_steps: 20}
-            recipe: {name: star, samples: 3, train_steps: 6, batch_size: 16, warmup_steps: 2}
-            generate: {part_problems: 10, max_new_tokens: 24}
-            eval: {per_difficulty: 6, pass_k: 2}
-            engine: {threads: 1, max_batch_rows: 64}
-            """;
+    static final String TINY = io.autodidact.testing.TinyRun.CONFIG;
 
     static final DjlEngineFactory ENGINES = new DjlEngineFactory(EngineOptions.defaults().withThreads(1));
 
@@ -62,14 +51,6 @@ class LoopRunnerTest {
                         r.text() + "|" + r.reward() + "|" + r.correct() + "|" + r.selected());
         }
         return out;
-    }
-
-    static boolean sameFile(Path a, Path b, String rel) {
-        try {
-            return java.util.Arrays.equals(Files.readAllBytes(a.resolve(rel)), Files.readAllBytes(b.resolve(rel)));
-        } catch (java.io.IOException e) {
-            return false;
-        }
     }
 
     @Test
@@ -118,7 +99,7 @@ class LoopRunnerTest {
             var first = RunLauncher.start(tiny(), dir, ENGINES, crash);
             assertThrows(Crash.class, () -> first.runner().run(), "crash " + crash);
             Map<String, String> durable = durableSamples(dir);
-            RunLauncher.resume(dir, ENGINES, LoopEvents.NONE).runner().run();
+            RunLauncher.resume(dir, spec -> ENGINES, LoopEvents.NONE).runner().run();
             assertEquals(expectedKeys, rolloutSet(dir).keySet(), "every rollout exactly once after a crash in " + crash);
             Map<String, String> after = generated(dir);
             for (var e : durable.entrySet())
@@ -181,7 +162,7 @@ class LoopRunnerTest {
 
         Map<String, String> durable = durableSamples(dir);
         assertFalse(durable.isEmpty(), "at least one part was durable when the process was killed");
-        RunLauncher.resume(dir, ENGINES, LoopEvents.NONE).runner().run();
+        RunLauncher.resume(dir, spec -> ENGINES, LoopEvents.NONE).runner().run();
         assertEquals(rolloutSet(reference).keySet(), rolloutSet(dir).keySet(), "every rollout exactly once");
         Map<String, String> after = generated(dir);
         for (var e : durable.entrySet()) assertEquals(e.getValue(), after.get(e.getKey()), e.getKey() + " was regenerated");
@@ -192,7 +173,7 @@ class LoopRunnerTest {
         Path dir = tmp.resolve("run");
         RunLauncher.start(tiny().withIterations(0), dir, ENGINES, LoopEvents.NONE).runner().run();
         Files.writeString(dir.resolve("format.json"), "{\"format_version\": 99, \"created_by\": \"autodidact 9\"}");
-        var e = assertThrows(RuntimeException.class, () -> RunLauncher.resume(dir, ENGINES, LoopEvents.NONE));
+        var e = assertThrows(RuntimeException.class, () -> RunLauncher.resume(dir, spec -> ENGINES, LoopEvents.NONE));
         assertTrue(e.getMessage().contains("format version 99"), e.getMessage());
     }
 }
