@@ -9,7 +9,7 @@ import java.util.Set;
 /** The HTML of {@link Report}: inline styles only, so the file opens anywhere, offline. */
 final class ReportHtml {
 
-    private static final String STYLE = """
+    static final String STYLE = """
             body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1000px;color:#333;padding:0 1rem}
             h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
             .summary{display:flex;gap:2rem;margin:1rem 0} .summary div{background:#f5f7fa;padding:.6rem 1rem;border-radius:6px}
