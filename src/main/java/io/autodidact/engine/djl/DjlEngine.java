@@ -438,6 +438,11 @@ public final class DjlEngine implements PolicyEngine {
         return copy;
     }
 
+    /** Native arrays this engine holds (weights, optimizer state, adapters): steady between calls unless something leaks. */
+    int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
     @Override
     public void close() {
         kernels.close();

@@ -70,6 +70,25 @@ class DjlEngineTest {
     }
 
     @Test
+    void trainingAndGenerationLeaveNoNativeArraysBehind() {
+        try (DjlEngine e = engine.fork()) {
+            List<TrainSequence> rows = corpus();
+            List<int[]> prompts = List.of(TOK.encode("12+34="), TOK.encode("5+5="), TOK.encode("99+1="));
+            // The first step creates the optimizer's moment arrays; after it, every call must release what it made.
+            e.train(new TrainBatch(rows, 1e-3, 8));
+            e.generate(prompts, SamplingParams.sample(2, 1.0, 12, 0));
+            e.logprobs(prompts, prompts);
+            int steady = e.liveArrays();
+            for (int s = 0; s < 200; s++) {
+                e.train(new TrainBatch(rows, 1e-3, 8));
+                e.generate(prompts, SamplingParams.sample(2, 1.0, 12, s));
+                e.logprobs(prompts, prompts);
+            }
+            assertEquals(steady, e.liveArrays(), "arrays held after 200 train steps, generation batches and scoring calls");
+        }
+    }
+
+    @Test
     void greedySamplingIsDeterministicAndSeededSamplingIsReproducible() {
         List<int[]> prompts = List.of(TOK.encode("12+34="), TOK.encode("5+5="));
         var a = engine.generate(prompts, SamplingParams.greedy(12));
