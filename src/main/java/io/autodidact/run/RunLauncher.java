@@ -36,6 +36,12 @@ public final class RunLauncher {
         return workload;
     }
 
+    /** Everything {@link #start} checks about a config (task, eval sets, recipe options), without creating anything. */
+    public static void validate(RunSpec spec) {
+        workload(spec);
+        Recipes.named(spec.recipe().name(), spec.recipe().options());
+    }
+
     public static Prepared start(RunSpec spec, Path runDir, EngineFactory engines, LoopEvents events) {
         TaskWorkload workload = workload(spec);
         Recipe recipe = Recipes.named(spec.recipe().name(), spec.recipe().options());
