@@ -25,6 +25,14 @@ public interface Recipe {
     /** How to train on the selection. */
     TrainPlan trainPlan(int iteration);
 
+    /**
+     * Samples drawn, with the answer given as a hint, for each problem none of whose samples was correct (STaR's
+     * rationalization); they are stored with the hint-free prompt and the hint in their own column. 0 = off.
+     */
+    default int rationalizationSamples() {
+        return 0;
+    }
+
     /** The recipe's resolved options, for run.yaml and the API. */
     Map<String, Object> options();
 

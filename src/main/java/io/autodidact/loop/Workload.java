@@ -2,6 +2,7 @@ package io.autodidact.loop;
 
 import io.autodidact.reward.Reward;
 import java.util.List;
+import java.util.Optional;
 import java.util.SequencedMap;
 
 /**
@@ -22,4 +23,19 @@ public interface Workload {
 
     /** Characters a character-level tokenizer must cover, or empty when the model brings its own tokenizer. */
     String alphabet();
+
+    /** Whether {@link #hintedPrompt} can give hints (STaR rationalization needs them). */
+    default boolean supportsHints() {
+        return false;
+    }
+
+    /** The problem's prompt with its answer given as a hint, or empty (no hint format, or no answer). */
+    default Optional<String> hintedPrompt(Problem problem) {
+        return Optional.empty();
+    }
+
+    /** Demonstrations whose prompts carry the hint, trained on with the others when a recipe rationalizes. */
+    default List<Demonstration> hintedDemonstrations() {
+        return List.of();
+    }
 }

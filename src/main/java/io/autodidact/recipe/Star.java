@@ -19,8 +19,14 @@ import java.util.Set;
  * al. 2023; Singh et al. 2023): sample K completions per problem at temperature T, keep those the
  * verifier accepts (deduplicated, at most m per problem), fine-tune on them, repeat. ReST-EM restarts
  * from the base policy each iteration ({@code restart_from_base: true}); STaR as used here continues from
- * the last iteration, which our prototype found stronger at small scale. Rationalization (re-sampling
- * failures with the answer as a hint) is not implemented yet.
+ * the last iteration, which our prototype found stronger at small scale.
+ *
+ * <p>Rationalization ({@code rationalize: true}): for every problem none of whose K samples was
+ * correct, {@code rationalize_samples} more are drawn with the answer in the context (the task's hint format);
+ * correct ones are kept like any other, stored and trained with the hint-free prompt. The base policy then also
+ * trains on hinted demonstrations so it can read a hint (STaR's few-shot exemplars carry the hint the same way).
+ * ReST-EM dropped rationalization because it admits right answers with wrong reasoning; here a verifier of the
+ * final answer has the same weakness, so it is off by default.
  */
 public final class Star implements Recipe {
     public static final String NAME = "star";
@@ -35,11 +41,14 @@ public final class Star implements Recipe {
             new OptionDoc("warmup_steps", "integer", 30, "linear warmup steps"),
             new OptionDoc("lr_schedule", "string", "cosine", "cosine | constant | wsd"),
             new OptionDoc("demonstration_mix", "number", 0.5, "fraction of each batch drawn from the bootstrap demonstrations"),
-            new OptionDoc("restart_from_base", "boolean", false, "true: ReST-EM (fine-tune the base each iteration); false: continue"));
+            new OptionDoc("restart_from_base", "boolean", false, "true: ReST-EM (fine-tune the base each iteration); false: continue"),
+            new OptionDoc("rationalize", "boolean", false, "STaR rationalization: resample problems with no correct sample with the answer as a hint"),
+            new OptionDoc("rationalize_samples", "integer", 0, "samples per failed problem when rationalizing (0 = samples)"));
 
     private final int samples;
     private final double temperature;
     private final int maxPerProblem;
+    private final int rationalizationSamples;
     private final TrainPlan plan;
     private final Map<String, Object> resolved = new LinkedHashMap<>();
 
@@ -52,6 +61,9 @@ public final class Star implements Recipe {
                 c.number("lr", 1e-3, 0, 10), c.integer("warmup_steps", 30, 0, 1_000_000),
                 LrSchedule.kind(c.string("lr_schedule", "cosine"), "recipe.lr_schedule"),
                 c.number("demonstration_mix", 0.5, 0, 0.99), c.bool("restart_from_base", false));
+        boolean rationalize = c.bool("rationalize", false);
+        int perFailure = c.integer("rationalize_samples", 0, 0, 1024);
+        rationalizationSamples = rationalize ? (perFailure == 0 ? samples : perFailure) : 0;
         c.finish();
         resolved.put("samples", samples);
         resolved.put("temperature", temperature);
@@ -63,6 +75,13 @@ public final class Star implements Recipe {
         resolved.put("lr_schedule", plan.schedule().name().toLowerCase());
         resolved.put("demonstration_mix", plan.demonstrationMix());
         resolved.put("restart_from_base", plan.restartFromBase());
+        resolved.put("rationalize", rationalize);
+        resolved.put("rationalize_samples", rationalize ? rationalizationSamples : perFailure);
+    }
+
+    @Override
+    public int rationalizationSamples() {
+        return rationalizationSamples;
     }
 
     @Override

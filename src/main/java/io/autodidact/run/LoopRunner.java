@@ -142,6 +142,8 @@ public final class LoopRunner {
             List<TrainSequence> demos = demonstrations(base.tokenizer());
             if (demos.isEmpty())
                 throw new IllegalArgumentException("bootstrap: the run has no demonstrations; give bootstrap.seed_file or remove bootstrap");
+            // A policy asked to rationalize must have seen hints: STaR's few-shot exemplars carry them too.
+            if (recipe.rationalizationSamples() > 0) demos.addAll(sequences(workload.hintedDemonstrations(), base.tokenizer()));
             events.stageStarted(0, Stage.BOOTSTRAP, b.steps(), "steps");
             LrSchedule lr = new LrSchedule(b.schedule(), b.lr(), b.warmupSteps(), b.steps(), 0.2);
             SplittableRandom random = new SplittableRandom(mix(spec.seed(), 0, 1));
@@ -164,8 +166,12 @@ public final class LoopRunner {
     }
 
     private List<TrainSequence> demonstrations(Tokenizer tokenizer) {
+        return sequences(workload.demonstrations(), tokenizer);
+    }
+
+    private static List<TrainSequence> sequences(List<Demonstration> demonstrations, Tokenizer tokenizer) {
         List<TrainSequence> rows = new ArrayList<>();
-        for (Demonstration d : workload.demonstrations()) {
+        for (Demonstration d : demonstrations) {
             int[] p = tokenizer.encode(d.prompt()), c = tokenizer.encode(d.completion());
             int[] all = Arrays.copyOf(p, p.length + c.length + 1);
             System.arraycopy(c, 0, all, p.length, c.length);
@@ -198,6 +204,7 @@ public final class LoopRunner {
             for (Generation g : gens)
                 out.add(new Rollout(it, part.get(g.promptIndex()).id(), g.sampleIndex(), prompts.get(g.promptIndex()), g.tokens(),
                         g.logprobs(), g.text(), g.finishReason().name().toLowerCase(), params.temperature(), 0, false, false, 0, ""));
+            if (recipe.rationalizationSamples() > 0) out.addAll(rationalize(it, p, part, prompts, out, params, engine));
             Path file = rollouts.partFile(it, p);
             try {
                 Files.deleteIfExists(file); // a part written just before a crash, never journaled: redo it
@@ -211,6 +218,43 @@ public final class LoopRunner {
             events.progress(it, Stage.GENERATE, (long) Math.min(problems.size(), (p + 1) * partSize));
         }
         record(it, Stage.GENERATE, t0, Map.of("parts", parts, "rollouts_this_session", samples));
+    }
+
+    /**
+     * STaR's rationalization for one part: problems none of whose samples the reward accepts are sampled again with
+     * the answer as a hint. The samples keep the hint-free prompt (what they train under) and record the hint; their
+     * indices follow the ordinary samples'. Seeded by the part, so a redone part redoes exactly this.
+     */
+    private List<Rollout> rationalize(int it, int p, List<Problem> part, List<int[]> prompts, List<Rollout> sampled, SamplingParams params,
+                                      PolicyEngine engine) {
+        Map<String, Problem> byId = new HashMap<>();
+        for (Problem pr : part) byId.put(pr.id(), pr);
+        List<Sample> samples = new ArrayList<>(sampled.size());
+        for (Rollout r : sampled) samples.add(new Sample(byId.get(r.problemId()), r.text()));
+        List<Score> scores = workload.reward().score(samples);
+        java.util.Set<String> solved = new java.util.HashSet<>();
+        for (int i = 0; i < sampled.size(); i++) if (scores.get(i).correct()) solved.add(sampled.get(i).problemId());
+        List<Integer> failed = new ArrayList<>();
+        List<int[]> hinted = new ArrayList<>();
+        List<String> hints = new ArrayList<>();
+        for (int i = 0; i < part.size(); i++) {
+            if (solved.contains(part.get(i).id())) continue;
+            var h = workload.hintedPrompt(part.get(i));
+            if (h.isEmpty()) continue;
+            failed.add(i);
+            hinted.add(engine.tokenizer().encode(h.get()));
+            hints.add(h.get().substring(0, h.get().length() - part.get(i).prompt().length()));
+        }
+        if (failed.isEmpty()) return List.of();
+        SamplingParams hintParams = SamplingParams.sample(recipe.rationalizationSamples(), params.temperature(), params.maxNewTokens(),
+                mix(spec.seed(), it, p) ^ 0x68696E74L);
+        List<Rollout> out = new ArrayList<>();
+        for (Generation g : engine.generate(hinted, hintParams)) {
+            int i = failed.get(g.promptIndex());
+            out.add(new Rollout(it, part.get(i).id(), params.n() + g.sampleIndex(), prompts.get(i), g.tokens(), g.logprobs(), g.text(),
+                    g.finishReason().name().toLowerCase(), hintParams.temperature(), 0, false, false, 0, "", hints.get(g.promptIndex())));
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ SCORE
@@ -271,15 +315,19 @@ public final class LoopRunner {
         List<Rollout> selected = recipe.select(it, all);
         if (selected.size() != all.size())
             throw new IllegalStateException("recipe " + recipe.name() + " returned " + selected.size() + " rollouts for " + all.size());
-        int offset = 0, kept = 0;
+        int offset = 0, kept = 0, keptHinted = 0;
         for (int i = 0; i < parts.size(); i++) {
             List<Rollout> slice = selected.subList(offset, offset + sizes[i]);
-            for (Rollout r : slice) if (r.selected()) kept++;
+            for (Rollout r : slice)
+                if (r.selected()) {
+                    kept++;
+                    if (r.hinted()) keptHinted++;
+                }
             rollouts.rewrite(it, parts.get(i), slice);
             offset += sizes[i];
             events.progress(it, Stage.SELECT, i + 1);
         }
-        record(it, Stage.SELECT, t0, Map.of("selected", kept));
+        record(it, Stage.SELECT, t0, Map.of("selected", kept, "selected_hinted", keptHinted));
     }
 
     // ------------------------------------------------------------------ TRAIN
@@ -451,7 +499,11 @@ public final class LoopRunner {
                     reward = new RewardStats(r.get(0).intValue(), r.get(1).doubleValue(), r.get(2).doubleValue(), r.get(3).doubleValue(),
                             r.get(4).doubleValue(), r.get(5).doubleValue(), r.get(6).doubleValue());
                 }
-                case "SELECT" -> selected = ((Number) e.data().get("selected")).intValue();
+                case "SELECT" -> {
+                    selected = ((Number) e.data().get("selected")).intValue();
+                    if (recipe.rationalizationSamples() > 0 && e.data().get("selected_hinted") instanceof Number h)
+                        extra.put("selected_rationalized", h.doubleValue());
+                }
                 case "TRAIN", "BOOTSTRAP" -> {
                     double l = ((Number) e.data().get("loss")).doubleValue();
                     trainLoss = l < 0 ? Double.NaN : l;

@@ -38,13 +38,20 @@ public final class RunLauncher {
 
     /** Everything {@link #start} checks about a config (task, eval sets, recipe options), without creating anything. */
     public static void validate(RunSpec spec) {
-        workload(spec);
-        Recipes.named(spec.recipe().name(), spec.recipe().options());
+        recipe(spec, workload(spec));
+    }
+
+    private static Recipe recipe(RunSpec spec, TaskWorkload workload) {
+        Recipe recipe = Recipes.named(spec.recipe().name(), spec.recipe().options());
+        if (recipe.rationalizationSamples() > 0 && !workload.supportsHints())
+            throw io.autodidact.loop.ConfigMap.error("recipe.rationalize", "this task has no hint format (built-in tasks that have one: "
+                    + "addition); turn rationalize off");
+        return recipe;
     }
 
     public static Prepared start(RunSpec spec, Path runDir, EngineFactory engines, LoopEvents events) {
         TaskWorkload workload = workload(spec);
-        Recipe recipe = Recipes.named(spec.recipe().name(), spec.recipe().options());
+        Recipe recipe = recipe(spec, workload);
         Map<String, Object> resolved = spec.toMap();
         Map<String, Object> recipeMap = new LinkedHashMap<>();
         recipeMap.put("name", recipe.name());
@@ -62,7 +69,7 @@ public final class RunLauncher {
         RunDirectory dir = RunDirectory.open(runDir);
         RunSpec spec = RunSpecReader.fromMap(dir.readRunConfig(), runDir.toAbsolutePath());
         TaskWorkload workload = workload(spec);
-        Recipe recipe = Recipes.named(spec.recipe().name(), spec.recipe().options());
+        Recipe recipe = recipe(spec, workload);
         return new Prepared(dir, new LoopRunner(dir, spec, workload, recipe, engines.apply(spec), events));
     }
 

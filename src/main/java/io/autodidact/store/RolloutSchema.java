@@ -40,6 +40,9 @@ public final class RolloutSchema {
     private static final ArrowType FLOAT64 = new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE);
     private static final ArrowType BOOL = ArrowType.Bool.INSTANCE;
 
+    /** Columns added to v1 after its first files were written: absent in those, so a reader must not require them. */
+    private static final java.util.Set<String> OPTIONAL = java.util.Set.of("hint");
+
     private RolloutSchema() {}
 
     /** The schema of a part of run {@code runId}. */
@@ -59,7 +62,8 @@ public final class RolloutSchema {
                 column("correct", BOOL),
                 column("selected", BOOL),
                 column("advantage", FLOAT64),
-                column("error", UTF8));
+                column("error", UTF8),
+                column("hint", UTF8));
         return new Schema(fields, Map.of(VERSION_KEY, VERSION, RUN_ID_KEY, runId));
     }
 
@@ -84,6 +88,7 @@ public final class RolloutSchema {
             bool(root, "selected").setSafe(i, r.selected() ? 1 : 0);
             float64(root, "advantage").setSafe(i, r.advantage());
             utf8(root, "error").setSafe(i, bytes(r.error()));
+            utf8(root, "hint").setSafe(i, bytes(r.hint()));
         }
         root.setRowCount(rollouts.size());
     }
@@ -91,6 +96,8 @@ public final class RolloutSchema {
     /** Reads every row of the batch loaded in {@code root}. */
     static List<Rollout> rows(VectorSchemaRoot root) {
         List<Rollout> out = new ArrayList<>(root.getRowCount());
+        // Files written before the hint column existed read as unhinted.
+        VarCharVector hints = root.getSchema().getFields().stream().anyMatch(f -> f.getName().equals("hint")) ? utf8(root, "hint") : null;
         for (int i = 0; i < root.getRowCount(); i++) {
             out.add(new Rollout(
                     int32(root, "iteration").get(i),
@@ -106,7 +113,8 @@ public final class RolloutSchema {
                     bool(root, "correct").get(i) != 0,
                     bool(root, "selected").get(i) != 0,
                     float64(root, "advantage").get(i),
-                    text(utf8(root, "error"), i)));
+                    text(utf8(root, "error"), i),
+                    hints == null ? "" : text(hints, i)));
         }
         return out;
     }
@@ -119,8 +127,11 @@ public final class RolloutSchema {
             return "its rollout schema version is '" + version + "' but this autodidact reads only '" + VERSION
                     + "'; upgrade autodidact (or convert the file)";
         Schema expected = schema("x");
+        Map<String, Field> present = new java.util.HashMap<>();
+        for (Field f : schema.getFields()) present.put(f.getName(), f);
         for (Field f : expected.getFields()) {
-            Field actual = schema.findField(f.getName());
+            Field actual = present.get(f.getName()); // Schema.findField throws on a missing name
+            if (actual == null && OPTIONAL.contains(f.getName())) continue;
             if (actual == null || !typeOf(actual).equals(typeOf(f)))
                 return "column '" + f.getName() + "' is " + (actual == null ? "missing" : typeOf(actual))
                         + " but " + VERSION + " requires " + typeOf(f);

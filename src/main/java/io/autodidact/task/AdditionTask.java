@@ -148,6 +148,33 @@ public final class AdditionTask implements BuiltInTask {
         return out.append('>').append(reversedDigits(a + b, width + 1)).toString();
     }
 
+    /**
+     * The answer line first, then the prompt: {@code >8610000\n321000+540000=}. The completion ends with that same
+     * line, so a policy that has seen hinted examples learns to write the scratchpad that leads to it.
+     */
+    @Override
+    public Optional<String> hintedPrompt(String prompt, String answer) {
+        long sum;
+        try {
+            sum = Long.parseLong(answer.trim());
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+        if (sum < 0 || sum >= POW10[width + 1]) return Optional.empty();
+        return Optional.of(">" + reversedDigits(sum, width + 1) + "\n" + prompt);
+    }
+
+    /** Seed examples drawn as {@link #seedExamples} draws them (another stream), each prompt carrying its answer as the hint. */
+    @Override
+    public List<SeedExample> hintedSeedExamples(int count, long seed) {
+        List<SeedExample> out = new ArrayList<>(count);
+        for (SeedExample e : seedExamples(count, seed ^ 0x5DEECE66DL)) {
+            String answerLine = e.completion().substring(e.completion().lastIndexOf('>'));
+            out.add(new SeedExample(answerLine + "\n" + e.prompt(), e.completion()));
+        }
+        return List.copyOf(out);
+    }
+
     /** The problem {@code a + b}, with the plain sum as its answer and the operands in its metadata. */
     public Problem problem(String id, long a, long b) {
         int difficulty = Math.max(digits(a), digits(b));

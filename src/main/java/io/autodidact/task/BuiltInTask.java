@@ -3,6 +3,7 @@ package io.autodidact.task;
 import io.autodidact.loop.Problem;
 import io.autodidact.reward.Reward;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A task that ships with Autodidact: it generates its own problems, held-out evaluation sets and labelled
@@ -32,4 +33,17 @@ public interface BuiltInTask {
 
     /** Checks completions against {@link Problem#answer()}. */
     Reward verifier();
+
+    /**
+     * {@code prompt} with {@code answer} given as a hint (STaR's rationalization: the model writes a rationale for
+     * an answer it is told), or empty when the task has no hint format or the answer does not fit it.
+     */
+    default Optional<String> hintedPrompt(String prompt, String answer) {
+        return Optional.empty();
+    }
+
+    /** Labelled examples whose prompts carry the hint, so a base policy learns to use one; empty without a hint format. */
+    default List<SeedExample> hintedSeedExamples(int count, long seed) {
+        return List.of();
+    }
 }

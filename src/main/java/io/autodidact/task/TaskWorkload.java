@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.SequencedMap;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -33,15 +34,17 @@ public final class TaskWorkload implements Workload {
     private final SequencedMap<String, List<Problem>> evalSets;
     private final List<Demonstration> demonstrations;
     private final Reward reward;
+    private final long hintSeed;
 
     private TaskWorkload(RunSpec.TaskSpec spec, BuiltInTask builtIn, List<Problem> dataset,
-            SequencedMap<String, List<Problem>> evalSets, List<Demonstration> demonstrations, Reward reward) {
+            SequencedMap<String, List<Problem>> evalSets, List<Demonstration> demonstrations, Reward reward, long hintSeed) {
         this.spec = spec;
         this.builtIn = builtIn;
         this.dataset = dataset;
         this.evalSets = evalSets;
         this.demonstrations = demonstrations;
         this.reward = reward;
+        this.hintSeed = hintSeed;
     }
 
     public static TaskWorkload of(RunSpec run) {
@@ -63,7 +66,7 @@ public final class TaskWorkload implements Workload {
                 if (b.seedFile().isPresent()) demos.addAll(readSeed(b.seedFile().get()));
                 else for (SeedExample e : task.seedExamples(b.examples(), run.seed())) demos.add(new Demonstration(e.prompt(), e.completion()));
             });
-            return new TaskWorkload(t, task, List.of(), sets, demos, t.reward().map(TaskWorkload::reward).orElse(task.verifier()));
+            return new TaskWorkload(t, task, List.of(), sets, demos, t.reward().map(TaskWorkload::reward).orElse(task.verifier()), run.seed());
         }
         List<Problem> problems = ProblemReader.read(t.dataset().get());
         SequencedMap<String, List<Problem>> sets = new LinkedHashMap<>();
@@ -90,7 +93,7 @@ public final class TaskWorkload implements Workload {
         } catch (IllegalArgumentException e) {
             throw ConfigMap.error("task.verifier", e.getMessage());
         }
-        return new TaskWorkload(t, null, problems, sets, demos, verifier);
+        return new TaskWorkload(t, null, problems, sets, demos, verifier, run.seed());
     }
 
     /**
@@ -138,6 +141,27 @@ public final class TaskWorkload implements Workload {
     @Override
     public List<Demonstration> demonstrations() {
         return demonstrations;
+    }
+
+    @Override
+    public boolean supportsHints() {
+        return builtIn != null && builtIn.hintedPrompt("", "0").isPresent();
+    }
+
+    @Override
+    public Optional<String> hintedPrompt(Problem problem) {
+        if (builtIn == null || problem.answer().isEmpty()) return Optional.empty();
+        return builtIn.hintedPrompt(problem.prompt(), problem.answer().get());
+    }
+
+    /** A quarter as many as the built-in demonstrations, drawn from another stream of the task's seed examples. */
+    @Override
+    public List<Demonstration> hintedDemonstrations() {
+        if (builtIn == null || demonstrations.isEmpty()) return List.of();
+        List<Demonstration> out = new ArrayList<>();
+        for (SeedExample e : builtIn.hintedSeedExamples(Math.max(1, demonstrations.size() / 4), hintSeed))
+            out.add(new Demonstration(e.prompt(), e.completion()));
+        return out;
     }
 
     @Override

@@ -125,11 +125,38 @@ class RolloutFilesTest {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             Schema schema = root.getSchema();
             assertEquals("autodidact.rollout.v1", schema.getCustomMetadata().get("autodidact.schema"));
-            assertEquals(15, schema.getFields().size());
+            assertEquals(16, schema.getFields().size());
             assertTrue(reader.loadNextBatch());
             assertEquals("run-42", new String(((org.apache.arrow.vector.VarCharVector) root.getVector("run_id")).get(1)));
             assertEquals(3, ((IntVector) root.getVector("sample_index")).get(1));
         }
+    }
+
+    @Test
+    void aPartWrittenBeforeTheHintColumnExistedReadsAsUnhinted() throws Exception {
+        Rollout hinted = new Rollout(1, "a", 3, new int[] {1}, new int[] {2}, new float[] {-0.5f}, "t", "eos", 1, 0, false, false, 0, "", ">9\n");
+        Path part = files.write(1, 0, List.of(simple(1, "b", 0), hinted));
+        assertEquals(">9\n", files.read(1, 0).get(1).hint());
+        // Rewrite the file as the first v1 files were: the same columns but no "hint".
+        try (FileChannel in = FileChannel.open(part, StandardOpenOption.READ); ArrowFileReader reader = new ArrowFileReader(in, allocator)) {
+            assertTrue(reader.loadNextBatch());
+            VectorSchemaRoot full = reader.getVectorSchemaRoot();
+            List<Field> fields = full.getSchema().getFields().stream().filter(f -> !f.getName().equals("hint")).toList();
+            List<org.apache.arrow.vector.FieldVector> vectors = full.getFieldVectors().stream().filter(v -> !v.getName().equals("hint")).toList();
+            VectorSchemaRoot old = new VectorSchemaRoot(new Schema(fields, full.getSchema().getCustomMetadata()), vectors, full.getRowCount());
+            Path copy = dir.resolve("old.arrow");
+            try (FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    ArrowFileWriter writer = new ArrowFileWriter(old, null, out)) {
+                writer.start();
+                writer.writeBatch();
+                writer.end();
+            }
+            Files.move(copy, part, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        List<Rollout> read = files.read(1, 0);
+        assertEquals(2, read.size());
+        assertTrue(read.stream().noneMatch(Rollout::hinted), "a missing hint column means no hints");
+        assertEquals(3, read.get(1).sampleIndex());
     }
 
     @Test
