@@ -71,7 +71,8 @@ class RolloutParquetTest {
 
     private static Rollout rollout(int iteration, String problem, int sample, int[] prompt, int[] completion, float[] logprobs, String text,
             String finish, double reward, boolean correct, boolean selected, double advantage, String error) {
-        return new Rollout(iteration, problem, sample, prompt, completion, logprobs, text, finish, 0.7, reward, correct, selected, advantage, error);
+        return new Rollout(iteration, problem, sample, prompt, completion, logprobs, text, finish, 0.7, reward, correct, selected, advantage, error,
+                sample % 2 == 1 ? ">" + sample + "\n" : "");
     }
 
     @Test
@@ -103,6 +104,7 @@ class RolloutParquetTest {
             expected.put("selected", "BOOLEAN");
             expected.put("advantage", "DOUBLE");
             expected.put("error", "VARCHAR");
+            expected.put("hint", "VARCHAR");
             assertEquals(expected, types, "the Parquet columns, in the Arrow schema's order and types");
 
             List<Rollout> read = new ArrayList<>();
@@ -113,7 +115,7 @@ class RolloutParquetTest {
                             ints(rs.getArray("prompt_tokens").getArray()), ints(rs.getArray("completion_tokens").getArray()),
                             floats(rs.getArray("logprobs").getArray()), rs.getString("text"), rs.getString("finish_reason"),
                             rs.getDouble("temperature"), rs.getDouble("reward"), rs.getBoolean("correct"), rs.getBoolean("selected"),
-                            rs.getDouble("advantage"), rs.getString("error")));
+                            rs.getDouble("advantage"), rs.getString("error"), rs.getString("hint")));
                 }
             }
             assertEquals(written.size(), read.size());
@@ -195,6 +197,7 @@ class RolloutParquetTest {
         assertEquals(want.selected(), got.selected(), key);
         assertEquals(want.advantage(), got.advantage(), key);
         assertEquals(want.error(), got.error(), key);
+        assertEquals(want.hint(), got.hint(), key);
     }
 
     private static int[] ints(Object array) {
