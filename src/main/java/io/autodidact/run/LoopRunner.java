@@ -268,7 +268,8 @@ public final class LoopRunner {
             sizes[i] = part.size();
             all.addAll(part);
         }
-        List<Rollout> selected = recipe.select(it, all);
+        Recipe.Selection selection = recipe.select(it, all, policyAt(it - 1));
+        List<Rollout> selected = selection.rollouts();
         if (selected.size() != all.size())
             throw new IllegalStateException("recipe " + recipe.name() + " returned " + selected.size() + " rollouts for " + all.size());
         int offset = 0, kept = 0;
@@ -279,7 +280,10 @@ public final class LoopRunner {
             offset += sizes[i];
             events.progress(it, Stage.SELECT, i + 1);
         }
-        record(it, Stage.SELECT, t0, Map.of("selected", kept));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("selected", kept);
+        if (!selection.monitors().isEmpty()) data.put("monitors", new TreeMap<>(selection.monitors()));
+        record(it, Stage.SELECT, t0, data);
     }
 
     // ------------------------------------------------------------------ TRAIN
@@ -451,7 +455,11 @@ public final class LoopRunner {
                     reward = new RewardStats(r.get(0).intValue(), r.get(1).doubleValue(), r.get(2).doubleValue(), r.get(3).doubleValue(),
                             r.get(4).doubleValue(), r.get(5).doubleValue(), r.get(6).doubleValue());
                 }
-                case "SELECT" -> selected = ((Number) e.data().get("selected")).intValue();
+                case "SELECT" -> {
+                    selected = ((Number) e.data().get("selected")).intValue();
+                    if (e.data().get("monitors") instanceof Map<?, ?> m)
+                        m.forEach((key, v) -> extra.put("select_" + key, ((Number) v).doubleValue()));
+                }
                 case "TRAIN", "BOOTSTRAP" -> {
                     double l = ((Number) e.data().get("loss")).doubleValue();
                     trainLoss = l < 0 ? Double.NaN : l;
