@@ -70,6 +70,14 @@ class SelfCertaintyTest {
     }
 
     @Test
+    void theShippedConfigsBuildTheirRecipe() {
+        for (String f : List.of("configs/recipes/self-certainty-addition.yaml", "configs/recipes/sharpen-rl-addition.yaml")) {
+            var spec = io.autodidact.loop.RunSpecReader.read(java.nio.file.Path.of(f), List.of());
+            assertEquals(SelfCertainty.NAME, Recipes.named(spec.recipe().name(), spec.recipe().options()).name(), f);
+        }
+    }
+
+    @Test
     void optionsAreResolvedPerModeAndBadOnesNamed() {
         assertEquals("sharpen-sft", new SelfCertainty(Map.of()).options().get("mode"));
         assertEquals(300, new SelfCertainty(Map.of()).options().get("train_steps"));
