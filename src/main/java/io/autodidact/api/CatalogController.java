@@ -2,6 +2,7 @@ package io.autodidact.api;
 
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.recipe.Grpo;
+import io.autodidact.recipe.SelfCertainty;
 import io.autodidact.recipe.Star;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -17,7 +18,8 @@ final class CatalogController {
     List<Map<String, Object>> recipes() {
         return List.of(entry(Star.NAME, "STaR / rejection-sampling fine-tuning / ReST-EM: keep verified samples, fine-tune, repeat",
                 Star.OPTIONS), entry(Grpo.NAME, "GRPO / Dr. GRPO / RLOO / DAPO: group advantages and the clipped policy-gradient loss, online",
-                Grpo.OPTIONS));
+                Grpo.OPTIONS), entry(SelfCertainty.NAME, "label-free sharpening: fine-tune on the most self-certain samples, or self-certainty as the GRPO reward",
+                SelfCertainty.OPTIONS));
     }
 
     @Get("/tasks")

@@ -23,6 +23,14 @@ public interface PolicyEngine extends AutoCloseable {
     /** Log-probability of each completion token given its prompt, at temperature 1. */
     List<float[]> logprobs(List<int[]> prompts, List<int[]> completions);
 
+    /**
+     * Self-certainty of each completion given its prompt (Kang et al. 2025, "Scalable Best-of-N Selection for Large
+     * Language Models via Self-Certainty"): the mean over the completion's tokens of KL(uniform || p_t), with p_t the
+     * policy's full next-token distribution at temperature 1, {@code mean_t(-log V - (1/V) sum_j log p_t(j))}. Higher
+     * means more confident; 0 for an empty completion. Computed without a gradient.
+     */
+    double[] selfCertainty(List<int[]> prompts, List<int[]> completions);
+
     /** Writes a checkpoint directory (config.json, model.safetensors, tokenizer) atomically. */
     void save(Path dir);
 

@@ -1,6 +1,7 @@
 package io.autodidact.loop;
 
 import io.autodidact.engine.Objective;
+import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.SamplingParams;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,28 @@ public interface Recipe {
      * rollout given, in order, so the stored set stays complete.
      */
     List<Rollout> select(int iteration, List<Rollout> scored);
+
+    /**
+     * SELECT with the current policy at hand (the one this iteration trains from), for recipes whose selection asks
+     * the model itself, such as self-certainty; also returns the recipe's own monitors for the iteration. The default
+     * ignores the policy and reports nothing.
+     */
+    default Selection select(int iteration, List<Rollout> scored, PolicyEngine policy) {
+        return new Selection(select(iteration, scored), Map.of());
+    }
+
+    /**
+     * What SELECT produced.
+     *
+     * @param rollouts every rollout given, in order, marked (see {@link #select(int, List)})
+     * @param monitors the recipe's own per-iteration numbers, logged as {@code select_<name>} in the metrics
+     */
+    record Selection(List<Rollout> rollouts, Map<String, Double> monitors) {
+        public Selection {
+            rollouts = List.copyOf(rollouts);
+            monitors = Map.copyOf(monitors);
+        }
+    }
 
     /** How to train on the selection. */
     TrainPlan trainPlan(int iteration);

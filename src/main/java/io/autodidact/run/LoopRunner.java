@@ -58,11 +58,19 @@ public final class LoopRunner {
     private final Recipe recipe;
     private final EngineFactory engines;
     private final LoopEvents events;
+    private final java.util.Optional<ReplaySource> replay;
 
     private PolicyEngine policy;
     private int policyIteration = -1;
 
     public LoopRunner(RunDirectory dir, RunSpec spec, Workload workload, Recipe recipe, EngineFactory engines, LoopEvents events) {
+        this(dir, spec, workload, recipe, engines, events, java.util.Optional.empty());
+    }
+
+    /** A runner whose GENERATE copies each iteration's rollouts from {@code replay} instead of sampling (see {@link Replay}). */
+    public LoopRunner(RunDirectory dir, RunSpec spec, Workload workload, Recipe recipe, EngineFactory engines, LoopEvents events,
+            java.util.Optional<ReplaySource> replay) {
+        this.replay = replay;
         this.dir = dir;
         this.spec = spec;
         this.workload = workload;
@@ -184,6 +192,10 @@ public final class LoopRunner {
     // ------------------------------------------------------------------ GENERATE
 
     private void generate(int it, List<Problem> problems, RolloutFiles rollouts) {
+        if (replay.isPresent()) {
+            replayGenerate(it, problems, rollouts, replay.get());
+            return;
+        }
         long t0 = System.nanoTime();
         PolicyEngine engine = policyAt(it - 1);
         int partSize = spec.generate().partProblems();
@@ -257,6 +269,36 @@ public final class LoopRunner {
         return out;
     }
 
+    /** GENERATE of a replay: the source run's parts of this iteration, part by part and journaled as such, with no sampling. */
+    private void replayGenerate(int it, List<Problem> problems, RolloutFiles rollouts, ReplaySource source) {
+        long t0 = System.nanoTime();
+        Map<String, Problem> byId = new HashMap<>();
+        for (Problem p : problems) byId.put(p.id(), p);
+        Tokenizer tokenizer = policyAt(it - 1).tokenizer();
+        try (BufferAllocator allocator = new RootAllocator()) {
+            List<Integer> parts = source.parts(it, allocator);
+            events.stageStarted(it, Stage.GENERATE, parts.size(), "parts");
+            int samples = 0;
+            for (int i = 0; i < parts.size(); i++) {
+                int p = parts.get(i);
+                if (!dir.journal().donePart(it, Stage.GENERATE.name(), p)) {
+                    List<Rollout> out = source.part(it, p, byId, tokenizer, allocator);
+                    try {
+                        Files.deleteIfExists(rollouts.partFile(it, p));
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    rollouts.write(it, p, out);
+                    dir.journal().recordPart(it, Stage.GENERATE.name(), p, Map.of("rollouts", out.size(), "replayed_from", source.runId()));
+                    samples += out.size();
+                    events.partFinished(it, Stage.GENERATE, p);
+                }
+                events.progress(it, Stage.GENERATE, i + 1);
+            }
+            record(it, Stage.GENERATE, t0, Map.of("parts", parts.size(), "rollouts_this_session", samples, "replayed_from", source.runId()));
+        }
+    }
+
     // ------------------------------------------------------------------ SCORE
 
     private void score(int it, List<Problem> problems, RolloutFiles rollouts) {
@@ -312,7 +354,8 @@ public final class LoopRunner {
             sizes[i] = part.size();
             all.addAll(part);
         }
-        List<Rollout> selected = recipe.select(it, all);
+        Recipe.Selection selection = recipe.select(it, all, policyAt(it - 1));
+        List<Rollout> selected = selection.rollouts();
         if (selected.size() != all.size())
             throw new IllegalStateException("recipe " + recipe.name() + " returned " + selected.size() + " rollouts for " + all.size());
         int offset = 0, kept = 0, keptHinted = 0;
@@ -327,7 +370,11 @@ public final class LoopRunner {
             offset += sizes[i];
             events.progress(it, Stage.SELECT, i + 1);
         }
-        record(it, Stage.SELECT, t0, Map.of("selected", kept, "selected_hinted", keptHinted));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("selected", kept);
+        data.put("selected_hinted", keptHinted);
+        if (!selection.monitors().isEmpty()) data.put("monitors", new TreeMap<>(selection.monitors()));
+        record(it, Stage.SELECT, t0, data);
     }
 
     // ------------------------------------------------------------------ TRAIN
@@ -503,6 +550,8 @@ public final class LoopRunner {
                     selected = ((Number) e.data().get("selected")).intValue();
                     if (recipe.rationalizationSamples() > 0 && e.data().get("selected_hinted") instanceof Number h)
                         extra.put("selected_rationalized", h.doubleValue());
+                    if (e.data().get("monitors") instanceof Map<?, ?> m)
+                        m.forEach((key, v) -> extra.put("select_" + key, ((Number) v).doubleValue()));
                 }
                 case "TRAIN", "BOOTSTRAP" -> {
                     double l = ((Number) e.data().get("loss")).doubleValue();

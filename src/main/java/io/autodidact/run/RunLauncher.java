@@ -50,6 +50,11 @@ public final class RunLauncher {
     }
 
     public static Prepared start(RunSpec spec, Path runDir, EngineFactory engines, LoopEvents events) {
+        return start(spec, runDir, engines, events, java.util.Optional.empty());
+    }
+
+    /** {@link #start(RunSpec, Path, EngineFactory, LoopEvents)}, replaying {@code replay}'s rollouts when present ({@link Replay}). */
+    static Prepared start(RunSpec spec, Path runDir, EngineFactory engines, LoopEvents events, java.util.Optional<ReplaySource> replay) {
         TaskWorkload workload = workload(spec);
         Recipe recipe = recipe(spec, workload);
         Map<String, Object> resolved = spec.toMap();
@@ -57,20 +62,23 @@ public final class RunLauncher {
         recipeMap.put("name", recipe.name());
         recipeMap.putAll(recipe.options());
         resolved.put("recipe", recipeMap);
+        replay.ifPresent(source -> resolved.put(Replay.KEY, Replay.entry(source)));
         if (Files.exists(runDir))
             throw new IllegalArgumentException("run directory " + runDir + " already exists; resume it with --resume " + runDir
                     + " or choose another --run-dir");
         RunDirectory dir = RunDirectory.create(runDir, resolved, Clock.systemUTC());
-        return new Prepared(dir, new LoopRunner(dir, spec, workload, recipe, engines, events));
+        return new Prepared(dir, new LoopRunner(dir, spec, workload, recipe, engines, events, replay));
     }
 
     /** Reopens a run from its own {@code run.yaml}; the engine factory is chosen from that resolved config. */
     public static Prepared resume(Path runDir, Function<RunSpec, EngineFactory> engines, LoopEvents events) {
         RunDirectory dir = RunDirectory.open(runDir);
-        RunSpec spec = RunSpecReader.fromMap(dir.readRunConfig(), runDir.toAbsolutePath());
+        Map<String, Object> config = dir.readRunConfig();
+        java.util.Optional<ReplaySource> replay = Replay.sourceOf(config);
+        RunSpec spec = RunSpecReader.fromMap(config, runDir.toAbsolutePath());
         TaskWorkload workload = workload(spec);
         Recipe recipe = recipe(spec, workload);
-        return new Prepared(dir, new LoopRunner(dir, spec, workload, recipe, engines.apply(spec), events));
+        return new Prepared(dir, new LoopRunner(dir, spec, workload, recipe, engines.apply(spec), events, replay));
     }
 
     /** {@code runs/<name>-<yyyyMMdd-HHmmss>}. */

@@ -18,6 +18,7 @@ import io.autodidact.engine.Tokenizer;
 import io.autodidact.engine.TrainBatch;
 import io.autodidact.engine.TrainSequence;
 import io.autodidact.engine.djl.kernels.KernelBatch;
+import io.autodidact.engine.djl.kernels.JavaKernels;
 import io.autodidact.engine.djl.kernels.KernelResult;
 import io.autodidact.engine.djl.kernels.Kernels;
 import java.nio.file.Path;
@@ -304,6 +305,34 @@ public final class DjlEngine implements PolicyEngine {
                     for (int j = 0; j < row.length; j++) row[j] = lp[r * width + s.completionStart() - 1 + j];
                     out.add(row);
                 }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public double[] selfCertainty(List<int[]> prompts, List<int[]> completions) {
+        if (prompts.size() != completions.size())
+            throw new IllegalArgumentException("selfCertainty: " + prompts.size() + " prompts but " + completions.size() + " completions");
+        double[] out = new double[prompts.size()];
+        List<Integer> scored = new ArrayList<>(prompts.size());
+        for (int i = 0; i < prompts.size(); i++) {
+            checkTokens("prompt " + i, prompts.get(i), true);
+            checkTokens("completion " + i, completions.get(i), false);
+            if (completions.get(i).length > 0) scored.add(i); // an empty completion has no distribution to judge: 0
+        }
+        int chunk = options.maxBatchRows();
+        for (int start = 0; start < scored.size(); start += chunk) {
+            List<Integer> ids = scored.subList(start, Math.min(scored.size(), start + chunk));
+            List<TrainSequence> rows = new ArrayList<>(ids.size());
+            for (int i : ids) rows.add(new TrainSequence(concat(prompts.get(i), completions.get(i)), prompts.get(i).length));
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                Packed p = pack(rows);
+                NDArray logits = model.forward(p.tokens(), p.positions(), p.keyMask(), null, 0, false).get(new NDIndex(":, :-1, :"));
+                // p.weights() is 1 exactly where a completion token is predicted, 0 on prompt and padding.
+                float[] certainty = JavaKernels.selfCertainty(logits, p.weights()).toFloatArray();
+                for (int r = 0; r < ids.size(); r++) out[ids.get(r)] = certainty[r];
             }
         }
         return out;

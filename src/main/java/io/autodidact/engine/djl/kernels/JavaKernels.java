@@ -20,6 +20,16 @@ public final class JavaKernels implements LossKernel {
         };
     }
 
+    /**
+     * Self-certainty per row, the same formula as {@code autodidact/kernels/certainty.py}: over the masked positions of
+     * {@code logits} [B, T, V] (mask [B, T]), the mean of {@code -log V - (1/V) sum_j log p_t(j)}; 0 for an empty row.
+     */
+    public static NDArray selfCertainty(NDArray logits, NDArray mask) {
+        long v = logits.getShape().get(2);
+        NDArray perToken = logits.logSoftmax(-1).mean(new int[] {2}).neg().sub((float) Math.log(v));
+        return perToken.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1f));
+    }
+
     static NDArray tokenLogp(KernelBatch b) {
         return b.logits().logSoftmax(-1).gather(b.targets(), 2).squeeze(-1);
     }
