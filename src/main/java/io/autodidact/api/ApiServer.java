@@ -10,23 +10,31 @@ import java.util.Map;
 public final class ApiServer implements AutoCloseable {
     private final ApplicationContext context;
     private final EmbeddedServer server;
+    private final ServiceMetrics metrics;
 
-    private ApiServer(ApplicationContext context, EmbeddedServer server) {
+    private ApiServer(ApplicationContext context, EmbeddedServer server, ServiceMetrics metrics) {
         this.context = context;
         this.server = server;
+        this.metrics = metrics;
     }
 
-    /** Starts on {@code port} (0 = any free port). The service and auth are ours; Micronaut only serves HTTP. */
+    /** With the default settings: health, metrics and docs open. */
     public static ApiServer start(int port, RunService runs, TokenAuth auth) {
+        return start(port, runs, auth, ApiSettings.defaults());
+    }
+
+    /** Starts on {@code port} (0 = any free port). The service, auth and metrics are ours; Micronaut only serves HTTP. */
+    public static ApiServer start(int port, RunService runs, TokenAuth auth, ApiSettings settings) {
+        ServiceMetrics metrics = new ServiceMetrics(runs);
         ApplicationContext ctx = ApplicationContext.builder()
                 .properties(Map.of("micronaut.server.port", port, "micronaut.application.name", "autodidact",
                         "micronaut.server.max-request-size", 10 * 1024 * 1024))
-                .singletons(runs, auth)
+                .singletons(runs, auth, settings, metrics)
                 .banner(false)
                 .start();
         EmbeddedServer server = ctx.getBean(EmbeddedServer.class);
         if (!server.isRunning()) server.start();
-        return new ApiServer(ctx, server);
+        return new ApiServer(ctx, server, metrics);
     }
 
     public URI uri() {
@@ -41,5 +49,6 @@ public final class ApiServer implements AutoCloseable {
     public void close() {
         server.stop();
         context.close();
+        metrics.close();
     }
 }

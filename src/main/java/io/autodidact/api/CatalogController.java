@@ -12,8 +12,10 @@ import java.util.Map;
 
 /** What can be run: recipes and tasks with each option's type, default and meaning. */
 @Controller("/api")
+@io.swagger.v3.oas.annotations.tags.Tag(name = "catalog")
 final class CatalogController {
 
+    /** The recipes, with each option's name, type, default and meaning. */
     @Get("/recipes")
     List<Map<String, Object>> recipes() {
         return List.of(entry(Star.NAME, "STaR / rejection-sampling fine-tuning / ReST-EM: keep verified samples, fine-tune, repeat",
@@ -22,6 +24,7 @@ final class CatalogController {
                 SelfCertainty.OPTIONS));
     }
 
+    /** The built-in tasks and the dataset task, with their options. */
     @Get("/tasks")
     List<Map<String, Object>> tasks() {
         return List.of(entry("addition", "n-digit addition with a digit-by-digit scratchpad; difficulty = digits", List.of(

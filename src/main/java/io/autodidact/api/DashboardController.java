@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
  * makes carries the token the user enters.
  */
 @Controller
+@io.swagger.v3.oas.annotations.Hidden
 final class DashboardController {
     private final String page;
 

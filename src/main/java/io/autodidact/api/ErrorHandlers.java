@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /** Turns domain errors into problem documents with the right status. */
 @Controller
+@io.swagger.v3.oas.annotations.Hidden
 final class ErrorHandlers {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorHandlers.class);
 

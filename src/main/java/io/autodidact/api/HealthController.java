@@ -7,6 +7,7 @@ import java.util.Map;
 
 /** Open liveness endpoint, with run counts by status. */
 @Controller("/health")
+@io.swagger.v3.oas.annotations.tags.Tag(name = "operations")
 final class HealthController {
     private final RunService runs;
 
@@ -14,6 +15,7 @@ final class HealthController {
         this.runs = runs;
     }
 
+    /** Liveness, with run counts by status. */
     @Get
     Map<String, Object> health() {
         return Map.of("status", "up", "runs", runs.countsByStatus());

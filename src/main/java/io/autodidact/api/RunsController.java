@@ -24,6 +24,7 @@ import reactor.core.publisher.FluxSink;
 
 /** The run queue over HTTP: translates requests into {@link RunService} calls and nothing more. */
 @Controller("/api/runs")
+@io.swagger.v3.oas.annotations.tags.Tag(name = "runs")
 final class RunsController {
     private final RunService runs;
 
@@ -31,6 +32,7 @@ final class RunsController {
         this.runs = runs;
     }
 
+    /** Queues a run: the body is a run config (YAML or JSON, every key in configs/defaults.yaml), validated before it is queued. */
     @Post(consumes = {MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
     HttpResponse<Map<String, Object>> submit(@Body String config) {
         if (config == null || config.isBlank())
@@ -39,6 +41,7 @@ final class RunsController {
         return HttpResponse.created(run, URI.create("/api/runs/" + run.get("id")));
     }
 
+    /** Runs, newest first; {@code status} filters, {@code page} (from 0) and {@code size} (1..500) page. */
     @Get
     Map<String, Object> list(@QueryValue Optional<String> status, @QueryValue Optional<Integer> page, @QueryValue Optional<Integer> size) {
         Optional<RunStatus> filter = status.map(s -> {
@@ -55,38 +58,44 @@ final class RunsController {
         return runs.list(filter, p, n);
     }
 
+    /** A run: status, recipe, iteration and stage, progress fraction, latest metrics, stage timings, error. */
     @Get("/{id}")
     Map<String, Object> get(@PathVariable String id) {
         return runs.get(id).orElseThrow(() -> new RunService.RunNotFound(id));
     }
 
+    /** Every iteration's metrics, as in the run's metrics.jsonl. */
     @Get("/{id}/metrics")
     List<Map<String, Object>> metrics(@PathVariable String id) {
         return runs.metrics(id);
     }
 
+    /** Cancels a queued or running run (it can still be resumed). */
     @Post("/{id}/cancel")
     Map<String, Object> cancel(@PathVariable String id) {
         return runs.stop(id, RunStatus.CANCELLED);
     }
 
+    /** Pauses a queued or running run at its next durable point. */
     @Post("/{id}/pause")
     Map<String, Object> pause(@PathVariable String id) {
         return runs.stop(id, RunStatus.PAUSED);
     }
 
+    /** Queues a paused, cancelled or failed run again; it resumes from its journal. */
     @Post("/{id}/resume")
     Map<String, Object> resume(@PathVariable String id) {
         return runs.resume(id);
     }
 
+    /** Deletes a run that is not queued or running, with its directory. */
     @Delete("/{id}")
     HttpResponse<?> delete(@PathVariable String id) {
         runs.delete(id);
         return HttpResponse.noContent();
     }
 
-    /** Server-sent events: a {@code snapshot} first, then stage, progress, metrics and status events; ends with the run. */
+    /** Server-sent events: a {@code snapshot} first, then stage, progress, stage_finished, tokens, scored, metrics and status events; ends with the run. */
     @Get(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM)
     Publisher<Event<Map<String, Object>>> events(@PathVariable String id) {
         return Flux.create(sink -> {

@@ -11,13 +11,15 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /** The service's settings ({@code configs/service.yaml}), validated like run configs: unknown keys are refused by name. */
-public record ServiceConfig(int httpPort, int flightPort, Path runs, Path datasets, int concurrency, int threads, Map<String, Role> tokens) {
+public record ServiceConfig(int httpPort, int flightPort, Path runs, Path datasets, int concurrency, int threads, Map<String, Role> tokens,
+        ApiSettings api) {
     public ServiceConfig {
         tokens = Map.copyOf(tokens);
+        java.util.Objects.requireNonNull(api, "api");
     }
 
     public static ServiceConfig defaults() {
-        return new ServiceConfig(8080, 8815, Path.of("runs"), Path.of("datasets"), 1, 0, Map.of());
+        return new ServiceConfig(8080, 8815, Path.of("runs"), Path.of("datasets"), 1, 0, Map.of(), ApiSettings.defaults());
     }
 
     @SuppressWarnings("unchecked")
@@ -55,7 +57,17 @@ public record ServiceConfig(int httpPort, int flightPort, Path runs, Path datase
             if (value != null && !value.isBlank()) tokens.put(value, role);
             i++;
         }
+        java.util.Set<PublicEndpoint> open = java.util.EnumSet.noneOf(PublicEndpoint.class);
+        List<String> openNames = c.strings("open", ApiSettings.defaults().open().stream().map(PublicEndpoint::label).toList());
+        for (int j = 0; j < openNames.size(); j++) {
+            try {
+                open.add(PublicEndpoint.named(openNames.get(j)));
+            } catch (IllegalArgumentException e) {
+                throw ConfigMap.error("open[" + j + "]", e.getMessage());
+            }
+        }
+        int maxScore = c.integer("max_score_samples", ApiSettings.DEFAULT_MAX_SCORE_SAMPLES, 1, 100_000);
         c.finish();
-        return new ServiceConfig(http, flight, runs, datasets, concurrency, threads, tokens);
+        return new ServiceConfig(http, flight, runs, datasets, concurrency, threads, tokens, new ApiSettings(open, maxScore));
     }
 }

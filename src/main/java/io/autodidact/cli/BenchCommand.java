@@ -6,6 +6,7 @@ import io.autodidact.bench.FlightBench;
 import io.autodidact.bench.KernelBench;
 import io.autodidact.bench.ModelBench;
 import io.autodidact.bench.RewardBench;
+import io.autodidact.bench.ServiceBench;
 import io.autodidact.bench.TorchBaseline;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,12 +23,13 @@ import picocli.CommandLine.Parameters;
  * {@code autodidact bench model}: a SmolLM2-135M-shaped Llama in DJL against the same model in PyTorch eager;
  * {@code autodidact bench rewards}: Python rewards on GraalPy against CPython, and sandboxed code execution
  * against a fresh CPython process per program; {@code autodidact bench kernels}: the GraalPy loss kernel against
- * the same loss in Java on DJL, as a share of a training step.
+ * the same loss in Java on DJL, as a share of a training step; {@code autodidact bench service}: concurrent clients polling
+ * a run's status on the real service while the run executes (requests, errors, p50/p99 latency).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks that print a table and write target/bench/<name>.json. Not part of CI.")
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: engine, flight, model, rewards, kernels.")
+    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: engine, flight, model, rewards, kernels, service.")
     String name;
 
     @Option(names = "--threads", description = "Threads for both sides (default: ${DEFAULT-VALUE}).", defaultValue = "2")
@@ -59,14 +61,21 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--python", description = "rewards: the CPython baseline (default: ${DEFAULT-VALUE}).", defaultValue = "/usr/bin/python3")
     String python;
 
+    @Option(names = "--clients", description = "service: concurrent clients (default: ${DEFAULT-VALUE}).", defaultValue = "200")
+    int clients;
+
+    @Option(names = "--duration", description = "service: seconds the clients poll (default: ${DEFAULT-VALUE}).", defaultValue = "60")
+    double durationSeconds;
+
     @Override
     public Integer call() throws Exception {
+        if (name.equals("service")) return service();
         if (name.equals("flight")) return flight();
         if (name.equals("rewards")) return rewards();
         if (name.equals("model")) return model();
         if (name.equals("kernels")) return kernels();
         if (!name.equals("engine")) {
-            System.err.println("autodidact bench: unknown benchmark '" + name + "'; available: engine, flight, model, rewards, kernels");
+            System.err.println("autodidact bench: unknown benchmark '" + name + "'; available: engine, flight, model, rewards, kernels, service");
             return 2;
         }
         var d = EngineBench.Options.defaults(threads);
@@ -195,5 +204,19 @@ final class BenchCommand implements Callable<Integer> {
         table.print(System.out);
         System.out.println("wrote " + table.writeJson(out));
         return 0;
+    }
+
+    private int service() throws Exception {
+        ServiceBench.Options o;
+        try {
+            o = new ServiceBench.Options(clients, Duration.ofMillis(Math.round(durationSeconds * 1000)), out.resolve("service-work"));
+        } catch (IllegalArgumentException e) {
+            System.err.println("autodidact bench service: " + e.getMessage());
+            return 2;
+        }
+        BenchTable table = ServiceBench.run(o, System.err::println);
+        table.print(System.out);
+        System.out.println("wrote " + table.writeJson(out));
+        return ((Number) table.toJson().get("errors")).longValue() == 0 ? 0 : 1;
     }
 }

@@ -1,12 +1,12 @@
 package io.autodidact.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.autodidact.python.CodeExecutionReward;
 import io.autodidact.python.PythonReward;
 import io.autodidact.python.PythonRewardSpec;
 import io.autodidact.python.SampleFile;
 import io.autodidact.python.SandboxLimits;
 import io.autodidact.reward.Sample;
+import io.autodidact.task.RewardTrial;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code autodidact reward score}: runs a Python reward (or code execution) over a JSONL file of samples. */
-@Command(name = "reward", mixinStandardHelpOptions = true, description = "Python rewards.", subcommands = RewardCommand.ScoreCommand.class)
+/** {@code autodidact reward score}: runs a reward (Java verifier, Python code or code execution) over a JSONL file of samples. */
+@Command(name = "reward", mixinStandardHelpOptions = true, description = "Try rewards on samples.", subcommands = RewardCommand.ScoreCommand.class)
 final class RewardCommand implements Runnable {
     @Override
     public void run() {
@@ -35,14 +35,21 @@ final class RewardCommand implements Runnable {
     }
 
     @Command(name = "score", mixinStandardHelpOptions = true,
-            description = "Score samples (JSONL: prompt, completion, answer, metadata, id) with a Python reward; one JSON line per sample out "
-                    + "(score, correct, error, millis). Exits 0 when every sample was scored, even if some calls failed.")
+            description = "Score samples (JSONL: prompt, completion, answer, metadata, id) with a reward; one JSON line per sample out "
+                    + "(id, score, correct, error, millis). Exits 0 when every sample was scored, even if some calls failed. "
+                    + "POST /api/rewards/score does the same over HTTP.")
     static final class ScoreCommand implements Callable<Integer> {
         @Option(names = "--code", paramLabel = "FILE", description = "The reward: a .py file, or a directory (with --module).")
         Path code;
 
         @Option(names = "--code-execution", description = "Instead of --code: run each completion as a program against metadata.tests.")
         boolean codeExecution;
+
+        @Option(names = "--verifier", paramLabel = "NAME", description = "Instead of --code: a Java verifier (exact, numeric, regex).")
+        String verifier;
+
+        @Option(names = "--option", paramLabel = "KEY=VALUE", description = "A --verifier option, e.g. marker=Answer: or abs_tol=1e-6 (repeatable).")
+        Map<String, String> verifierOptions = new LinkedHashMap<>();
 
         @Option(names = "--function", description = "Function to call per sample (default: ${DEFAULT-VALUE}).", defaultValue = "reward")
         String function;
@@ -70,8 +77,12 @@ final class RewardCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if ((code == null) == !codeExecution) {
-                System.err.println("autodidact reward score: give --code FILE or --code-execution (one of them)");
+            if ((code != null ? 1 : 0) + (codeExecution ? 1 : 0) + (verifier != null ? 1 : 0) != 1) {
+                System.err.println("autodidact reward score: give one of --code FILE, --code-execution or --verifier NAME");
+                return 2;
+            }
+            if (!verifierOptions.isEmpty() && verifier == null) {
+                System.err.println("autodidact reward score: --option belongs to --verifier");
                 return 2;
             }
             if (timeoutMs < 10 || batch < 1 || (workers != null && workers < 1)) {
@@ -92,61 +103,47 @@ final class RewardCommand implements Runnable {
             boolean sandboxed = untrusted || codeExecution;
             int n = workers != null ? workers : PythonRewardSpec.defaultWorkers(sandboxed);
             SandboxLimits limits = SandboxLimits.DEFAULT.withTimeout(Duration.ofMillis(timeoutMs));
-            PythonReward reward;
+            RewardTrial.Choice choice = verifier != null ? new RewardTrial.Verifier(verifier, new LinkedHashMap<String, Object>(verifierOptions))
+                    : codeExecution ? new RewardTrial.CodeExecution(limits)
+                    : new RewardTrial.Python(Optional.of(code), Optional.empty(), Optional.ofNullable(module), function, sandboxed, limits);
+            RewardTrial trial;
             try {
-                reward = codeExecution ? CodeExecutionReward.create(limits, n, 0)
-                        : PythonReward.open(new PythonRewardSpec(code, Optional.ofNullable(module), function, sandboxed, limits, batch, n, 0));
+                trial = RewardTrial.open(choice, n, batch);
             } catch (IllegalArgumentException | UncheckedIOException e) {
                 System.err.println("autodidact reward score: " + e.getMessage());
                 return 1;
             }
-            try (reward; Writer out = output == null ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))
+            try (trial; Writer out = output == null ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))
                     : Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
-                return score(reward, samples, out, n);
+                return score(trial, samples, out, n);
             } catch (IOException e) {
                 System.err.println("autodidact reward score: cannot write " + (output == null ? "stdout" : output) + ": " + e.getMessage());
                 return 1;
             }
         }
 
-        private int score(PythonReward reward, List<Sample> samples, Writer out, int n) throws IOException {
+        private int score(RewardTrial trial, List<Sample> samples, Writer out, int n) throws IOException {
             ObjectMapper json = new ObjectMapper();
-            int group = Math.max(1, batch * n), failed = 0, correct = 0;
-            double sum = 0;
+            int group = Math.max(1, batch * n);
+            List<RewardTrial.Result> all = new java.util.ArrayList<>(samples.size());
             long t0 = System.nanoTime();
+            // Groups of batch x workers keep output flowing on large files; each group is one parallel call.
             for (int i = 0; i < samples.size(); i += group) {
-                List<Sample> part = samples.subList(i, Math.min(samples.size(), i + group));
-                long g0 = System.nanoTime();
-                List<io.autodidact.reward.Score> scores = reward.score(part);
-                double millis = (System.nanoTime() - g0) / 1e6 / part.size(); // calls are batched: each sample's share
-                for (int j = 0; j < part.size(); j++) {
-                    io.autodidact.reward.Score s = scores.get(j);
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("id", part.get(j).problem().id());
-                    row.put("score", s.failed() ? null : s.reward());
-                    row.put("correct", s.failed() ? null : s.correct());
-                    row.put("error", s.failed() ? s.error() : null);
-                    row.put("millis", Math.round(millis * 1000) / 1000.0);
-                    if (!s.message().isEmpty()) row.put("message", s.message());
-                    if (!s.steps().isEmpty()) row.put("steps", s.steps());
-                    out.write(json.writeValueAsString(row));
+                for (RewardTrial.Result r : trial.score(samples.subList(i, Math.min(samples.size(), i + group)))) {
+                    out.write(json.writeValueAsString(r.toMap()));
                     out.write('\n');
-                    if (s.failed()) failed++;
-                    else {
-                        sum += s.reward();
-                        if (s.correct()) correct++;
-                    }
+                    all.add(r);
                 }
             }
             out.flush();
-            double secs = (System.nanoTime() - t0) / 1e9;
+            RewardTrial.Summary sum = RewardTrial.summarize(all, (System.nanoTime() - t0) / 1e9);
             PrintStream summary = output == null ? System.err : System.out;
-            int ok = samples.size() - failed;
             summary.printf(Locale.ROOT, "scored %d samples with %s in %.2f s (%.0f/s): %d correct, mean score %.4f, %d errors%n",
-                    samples.size(), reward.name(), secs, samples.size() / Math.max(secs, 1e-9), correct, ok == 0 ? 0 : sum / ok, failed);
-            PythonReward.Stats st = reward.stats();
-            summary.printf(Locale.ROOT, "failed calls %d, contexts/processes replaced %d%s%n", st.failedCalls(), st.replacements(),
-                    output == null ? "" : "; wrote " + output);
+                    sum.samples(), trial.name(), sum.seconds(), sum.samples() / Math.max(sum.seconds(), 1e-9), sum.correct(), sum.meanScore(),
+                    sum.errors());
+            PythonReward.Stats st = trial.pythonStats().orElse(null);
+            if (st != null) summary.printf(Locale.ROOT, "failed calls %d, contexts/processes replaced %d%n", st.failedCalls(), st.replacements());
+            if (output != null) summary.println("wrote " + output);
             return 0;
         }
     }

@@ -111,7 +111,8 @@ final class ServeCommand implements Callable<Integer> {
         RunService service = new RunService(runs, concurrency,
                 spec -> DjlEngineFactory.forRun(spec, threads));
         endpoints.add(service);
-        ApiServer api = ApiServer.start(httpPort != null ? httpPort : settings.httpPort(), service, TokenAuth.fromEnvironment(roles));
+        ApiServer api = ApiServer.start(httpPort != null ? httpPort : settings.httpPort(), service, TokenAuth.fromEnvironment(roles),
+                settings.api());
         endpoints.add(api);
         FlightService flight = FlightService.start(config);
         endpoints.add(flight);

@@ -17,6 +17,12 @@ public interface LoopEvents {
 
     default void iterationFinished(IterationMetrics metrics) {}
 
+    /** Tokens through the engine: completion tokens sampled (GENERATE), sequence tokens trained on (TRAIN, BOOTSTRAP). */
+    default void tokens(int iteration, Stage stage, long count) {}
+
+    /** After each part of SCORE: samples the reward was called on, and how many of them it could not score. */
+    default void scored(int iteration, int samples, int errors) {}
+
     default void message(String text) {}
 
     LoopEvents NONE = new LoopEvents() {};

@@ -84,6 +84,16 @@ public final class PythonReward implements Reward, AutoCloseable {
         return new PythonReward("python:" + code.getFileName() + "#" + spec.function(), loader, () -> fingerprint(code), spec, runtime);
     }
 
+    /**
+     * A reward given as source text rather than files (a request body): one module named {@code module}. The
+     * spec's {@code code} path is ignored; the source never changes, so it is never reloaded.
+     */
+    public static PythonReward ofSource(String module, String source, PythonRewardSpec spec) {
+        ModuleSource m = new ModuleSource(module, "<" + module + ">", source, false);
+        return new PythonReward("python:<" + module + ">#" + spec.function(), () -> PythonProgram.of(List.of(m), module, spec.function()),
+                () -> "inline", spec, PythonRuntime.shared());
+    }
+
     /** A reward shipped with the service, e.g. {@code autodidact.rewards.code_exec}. */
     static PythonReward bundled(String module, PythonRewardSpec spec, PythonRuntime runtime, String name) {
         return new PythonReward(name, () -> PythonProgram.of(List.of(), module, spec.function()), () -> "bundled", spec, runtime);

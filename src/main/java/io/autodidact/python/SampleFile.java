@@ -50,6 +50,15 @@ public final class SampleFile {
             throw new IllegalArgumentException(where + ": not a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
         }
         if (n == null || !n.isObject()) throw new IllegalArgumentException(where + ": expected a JSON object per line");
+        return sample(n, where, defaultId);
+    }
+
+    /**
+     * One sample from its JSON object (a line of a samples file, an element of a request's {@code samples}); errors
+     * start with {@code where}, which names the line or field.
+     */
+    public static Sample sample(JsonNode n, String where, String defaultId) {
+        if (n == null || !n.isObject()) throw new IllegalArgumentException(where + ": expected a JSON object with prompt and completion");
         String prompt = text(n, "prompt", where).orElseThrow(() -> new IllegalArgumentException(where + ": missing required field \"prompt\""));
         String completion = text(n, "completion", where)
                 .orElseThrow(() -> new IllegalArgumentException(where + ": missing required field \"completion\""));

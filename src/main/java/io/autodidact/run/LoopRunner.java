@@ -160,6 +160,7 @@ public final class LoopRunner {
                 List<TrainSequence> batch = new ArrayList<>(b.batchSize());
                 for (int i = 0; i < b.batchSize(); i++) batch.add(demos.get(random.nextInt(demos.size())));
                 StepMetrics m = base.train(new TrainBatch(batch, lr.at(s)));
+                events.tokens(0, Stage.BOOTSTRAP, tokens(batch));
                 recent = s == 0 ? m.loss() : 0.98 * recent + 0.02 * m.loss();
                 events.progress(0, Stage.BOOTSTRAP, s + 1);
             }
@@ -226,6 +227,9 @@ public final class LoopRunner {
             rollouts.write(it, p, out);
             dir.journal().recordPart(it, Stage.GENERATE.name(), p, Map.of("rollouts", out.size()));
             samples += out.size();
+            long generated = 0;
+            for (Generation g : gens) generated += g.tokens().length;
+            events.tokens(it, Stage.GENERATE, generated);
             events.partFinished(it, Stage.GENERATE, p);
             events.progress(it, Stage.GENERATE, (long) Math.min(problems.size(), (p + 1) * partSize));
         }
@@ -330,6 +334,7 @@ public final class LoopRunner {
                 rewards.add(s.reward());
             }
             rollouts.rewrite(it, parts.get(i), scored);
+            events.scored(it, part.size(), (int) scores.stream().filter(Score::failed).count());
             events.progress(it, Stage.SCORE, i + 1);
         }
         RewardStats stats = RewardStats.of(rewards.stream().mapToDouble(Double::doubleValue).toArray());
@@ -420,6 +425,7 @@ public final class LoopRunner {
                         batch.add(i < fromDemos ? demos.get(random.nextInt(demos.size())) : chosen.get(random.nextInt(chosen.size())));
                 }
                 StepMetrics m = trainee.train(new TrainBatch(batch, lr.at(s), objective));
+                events.tokens(it, Stage.TRAIN, tokens(batch));
                 sum += m.loss();
                 m.monitors().forEach((k, v) -> monitors.merge(k, v / steps, Double::sum));
                 events.progress(it, Stage.TRAIN, s + 1);
@@ -613,6 +619,12 @@ public final class LoopRunner {
             }
         }
         return n == 0 ? m.evalPass1() : sum / n;
+    }
+
+    private static long tokens(List<TrainSequence> batch) {
+        long n = 0;
+        for (TrainSequence t : batch) n += t.tokens().length;
+        return n;
     }
 
     static long mix(long seed, int iteration, int part) {

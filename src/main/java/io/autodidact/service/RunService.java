@@ -42,6 +42,7 @@ public final class RunService implements AutoCloseable {
     private final Function<RunSpec, EngineFactory> engines;
     private final ExecutorService workers;
     private final Map<String, ServiceRun> runs = new ConcurrentHashMap<>();
+    private final List<java.util.function.BiConsumer<String, RunEvent>> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public RunService(Path root, int concurrency, Function<RunSpec, EngineFactory> engines) {
         if (concurrency < 1) throw new IllegalArgumentException("concurrency must be >= 1, got " + concurrency);
@@ -76,7 +77,7 @@ public final class RunService implements AutoCloseable {
                     Object recipe = config.get("recipe") instanceof Map<?, ?> r ? r.get("name") : "star";
                     int iterations = config.get("iterations") instanceof Number n ? n.intValue() : 0;
                     ServiceRun run = new ServiceRun(dir.getFileName().toString(), dir, String.valueOf(recipe), iterations,
-                            Instant.parse((String) saved.get("submitted")), status);
+                            Instant.parse((String) saved.get("submitted")), status, this::broadcast);
                     if (saved.get("error") instanceof String e) run.status(status, e);
                     run.restoreIteration(Math.max(0, RunDirectory.open(dir).metrics().read().size() - 1));
                     runs.put(run.id, run);
@@ -101,7 +102,7 @@ public final class RunService implements AutoCloseable {
         RunSpec spec = RunSpecReader.parse(configText, Path.of("").toAbsolutePath(), List.of(), "request body");
         Path dir = RunLauncher.defaultRunDir(root, spec).toAbsolutePath().normalize();
         ServiceRun run = new ServiceRun(dir.getFileName().toString(), dir, spec.recipe().name(), spec.iterations(),
-                Instant.now(), RunStatus.QUEUED);
+                Instant.now(), RunStatus.QUEUED, this::broadcast);
         // The runner built while validating is the one that runs first: the workload (and any Python reward it
         // loaded) is made once, not again at execution.
         LoopRunner runner = RunLauncher.start(spec, dir, engines.apply(spec), run).runner();
@@ -212,6 +213,16 @@ public final class RunService implements AutoCloseable {
         ServiceRun run = require(id);
         Runnable cancel = run.subscribe(listener);
         return new Subscription(run.view(), cancel, run.status().active());
+    }
+
+    /** Registers a listener of every run's events (id, event), e.g. the service's metrics; returns how to unregister it. */
+    public Runnable observe(java.util.function.BiConsumer<String, RunEvent> observer) {
+        observers.add(observer);
+        return () -> observers.remove(observer);
+    }
+
+    private void broadcast(String id, RunEvent event) {
+        for (var o : observers) o.accept(id, event);
     }
 
     public record Subscription(Map<String, Object> snapshot, Runnable cancel, boolean live) {}

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -32,8 +33,11 @@ final class ServiceRun implements LoopEvents {
     private volatile Map<String, Object> latestMetrics = Map.of();
     private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
     private final List<Consumer<RunEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final BiConsumer<String, RunEvent> observer;
 
-    ServiceRun(String id, Path dir, String recipe, int iterations, Instant submitted, RunStatus status) {
+    /** {@code observer} sees every event of this run (the service's metrics), subscribers or not. */
+    ServiceRun(String id, Path dir, String recipe, int iterations, Instant submitted, RunStatus status, BiConsumer<String, RunEvent> observer) {
+        this.observer = observer;
         this.id = id;
         this.dir = dir;
         this.recipe = recipe;
@@ -75,6 +79,7 @@ final class ServiceRun implements LoopEvents {
     }
 
     private void emit(RunEvent e) {
+        observer.accept(id, e);
         for (Consumer<RunEvent> l : listeners) l.accept(e);
     }
 
@@ -137,12 +142,23 @@ final class ServiceRun implements LoopEvents {
             stageSeconds.put(it + "/" + s.name().toLowerCase(), seconds);
         }
         stageFraction = 1;
+        emit(new RunEvent("stage_finished", Map.of("iteration", it, "stage", s.name().toLowerCase(), "seconds", seconds)));
         checkStop();
     }
 
     @Override
     public void partFinished(int it, Stage s, int part) {
         checkStop();
+    }
+
+    @Override
+    public void tokens(int it, Stage s, long count) {
+        emit(new RunEvent("tokens", Map.of("iteration", it, "stage", s.name().toLowerCase(), "count", count)));
+    }
+
+    @Override
+    public void scored(int it, int samples, int errors) {
+        emit(new RunEvent("scored", Map.of("iteration", it, "samples", samples, "errors", errors)));
     }
 
     @Override
