@@ -1,7 +1,9 @@
 package io.autodidact.api;
 
 import io.autodidact.loop.OptionDoc;
+import io.autodidact.recipe.BStar;
 import io.autodidact.recipe.Grpo;
+import io.autodidact.recipe.SelfConsistency;
 import io.autodidact.recipe.Star;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -17,7 +19,9 @@ final class CatalogController {
     List<Map<String, Object>> recipes() {
         return List.of(entry(Star.NAME, "STaR / rejection-sampling fine-tuning / ReST-EM: keep verified samples, fine-tune, repeat",
                 Star.OPTIONS), entry(Grpo.NAME, "GRPO / Dr. GRPO / RLOO / DAPO: group advantages and the clipped policy-gradient loss, online",
-                Grpo.OPTIONS));
+                Grpo.OPTIONS), entry(BStar.NAME, "B-STaR: STaR whose temperature and reward threshold are chosen each iteration by the balance score",
+                BStar.OPTIONS), entry(SelfConsistency.NAME, "Label-free: the majority answer of K samples is the pseudo-label; STaR or GRPO update",
+                SelfConsistency.OPTIONS));
     }
 
     @Get("/tasks")

@@ -2,6 +2,7 @@ package io.autodidact.loop;
 
 import io.autodidact.reward.Reward;
 import java.util.List;
+import java.util.Optional;
 import java.util.SequencedMap;
 
 /**
@@ -19,6 +20,11 @@ public interface Workload {
     List<Demonstration> demonstrations();
 
     Reward reward();
+
+    /** How to read the final answer of a completion, when the task knows (label-free recipes vote on it). */
+    default Optional<AnswerReader> answers() {
+        return Optional.empty();
+    }
 
     /** Characters a character-level tokenizer must cover, or empty when the model brings its own tokenizer. */
     String alphabet();

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** The recipes a run config can name. */
 public final class Recipes {
-    public static final List<String> NAMES = List.of(Star.NAME, Grpo.NAME);
+    public static final List<String> NAMES = List.of(Star.NAME, Grpo.NAME, BStar.NAME, SelfConsistency.NAME);
 
     private Recipes() {}
 
@@ -15,6 +15,8 @@ public final class Recipes {
         return switch (name) {
             case Star.NAME -> new Star(options);
             case Grpo.NAME -> new Grpo(options);
+            case BStar.NAME -> new BStar(options);
+            case SelfConsistency.NAME -> new SelfConsistency(options);
             default -> throw ConfigMap.error("recipe.name", "unknown recipe \"" + name + "\"; available: " + NAMES);
         };
     }
