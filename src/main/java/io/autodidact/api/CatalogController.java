@@ -1,8 +1,10 @@
 package io.autodidact.api;
 
 import io.autodidact.loop.OptionDoc;
+import io.autodidact.recipe.BStar;
 import io.autodidact.recipe.Grpo;
 import io.autodidact.recipe.SelfCertainty;
+import io.autodidact.recipe.SelfConsistency;
 import io.autodidact.recipe.Star;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -21,7 +23,9 @@ final class CatalogController {
         return List.of(entry(Star.NAME, "STaR / rejection-sampling fine-tuning / ReST-EM: keep verified samples, fine-tune, repeat",
                 Star.OPTIONS), entry(Grpo.NAME, "GRPO / Dr. GRPO / RLOO / DAPO: group advantages and the clipped policy-gradient loss, online",
                 Grpo.OPTIONS), entry(SelfCertainty.NAME, "label-free sharpening: fine-tune on the most self-certain samples, or self-certainty as the GRPO reward",
-                SelfCertainty.OPTIONS));
+                SelfCertainty.OPTIONS), entry(BStar.NAME, "B-STaR: STaR whose temperature and reward threshold are chosen each iteration by the balance score",
+                BStar.OPTIONS), entry(SelfConsistency.NAME, "Label-free: the majority answer of K samples is the pseudo-label; STaR or GRPO update",
+                SelfConsistency.OPTIONS));
     }
 
     /** The built-in tasks and the dataset task, with their options. */

@@ -3,9 +3,11 @@ package io.autodidact.loop;
 import io.autodidact.engine.Objective;
 import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.SamplingParams;
+import io.autodidact.reward.Reward;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One self-training algorithm: how to sample, which scored samples to keep (and with what weight),
@@ -58,6 +60,57 @@ public interface Recipe {
 
     /** The recipe's resolved options, for run.yaml and the API. */
     Map<String, Object> options();
+
+    /**
+     * Before an iteration generates (the PLAN stage): the controls the recipe picks for it, e.g. B-STaR's temperature
+     * and reward threshold. The loop journals them, logs them with the iteration's metrics, and runs the iteration with
+     * {@link #configured} of them, also after a resume, so a recipe keeps no decision only in memory. Empty: none.
+     */
+    default Map<String, Double> plan(Planning planning) {
+        return Map.of();
+    }
+
+    /** This recipe with an iteration's controls from {@link #plan} applied (they may be empty). */
+    default Recipe configured(Map<String, Double> controls) {
+        return this;
+    }
+
+    /**
+     * A reward that replaces the task's, for recipes that make their own labels (self-consistency). The loop gives it
+     * the samples with their problems' answers removed, so it cannot read them; the task's reward then scores the
+     * same samples only to monitor the recipe's labels, when the problems have answers. Empty: the task's reward.
+     *
+     * @param taskAnswers the task's way to read a completion's final answer, when it has one
+     * @throws IllegalArgumentException (a config error naming the option) when the recipe cannot score this task
+     */
+    default Optional<Reward> ownReward(Optional<AnswerReader> taskAnswers) {
+        return Optional.empty();
+    }
+
+    /** The recipe's own per-iteration monitors from the selected rollouts (e.g. the vote share), journaled and logged. */
+    default Map<String, Double> monitors(int iteration, List<Rollout> selected) {
+        return Map.of();
+    }
+
+    /** What the loop offers a recipe choosing an iteration's controls. */
+    interface Planning {
+        int iteration();
+
+        /** A seed for the recipe's own random choices and probes, fixed by (run seed, iteration). */
+        long seed();
+
+        /** The completion budget GENERATE uses. */
+        int maxNewTokens();
+
+        /** Problems of this iteration; a probe can sample up to this many. */
+        int problems();
+
+        /**
+         * Samples the first {@code problems} of this iteration's problems with the current policy (the one GENERATE
+         * will use) and scores them with the task's reward; nothing is stored. Same inputs, same rollouts.
+         */
+        List<Rollout> probe(int problems, SamplingParams params);
+    }
 
     /**
      * @param steps optimizer steps this iteration

@@ -23,7 +23,8 @@ public record RunSpec(
         GenerateSpec generate,
         EvalSpec eval,
         EngineSpec engine,
-        Optional<LoraSpec> lora) {
+        Optional<LoraSpec> lora,
+        Optional<CurriculumSpec> curriculum) {
 
     public RunSpec {
         if (name.isBlank() || !name.matches("[A-Za-z0-9._-]+"))
@@ -120,7 +121,7 @@ public record RunSpec(
     }
 
     public RunSpec withIterations(int value) {
-        return new RunSpec(name, seed, value, task, model, bootstrap, recipe, generate, eval, engine, lora);
+        return new RunSpec(name, seed, value, task, model, bootstrap, recipe, generate, eval, engine, lora, curriculum);
     }
 
     /** The resolved configuration, every default filled in. */
@@ -182,6 +183,7 @@ public record RunSpec(
             lm.put("targets", l.targets());
             m.put("lora", lm);
         });
+        curriculum.ifPresent(cu -> m.put("curriculum", cu.toMap()));
         return m;
     }
 }

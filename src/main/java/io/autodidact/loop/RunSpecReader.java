@@ -164,8 +164,9 @@ public final class RunSpecReader {
                     l.number("dropout", 0.05, 0, 1), l.strings("targets", List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"))));
             l.finish();
         }
+        Optional<CurriculumSpec> curriculum = CurriculumSpec.read(c.section("curriculum"));
         c.finish();
-        return new RunSpec(name, seed, iterations, task, model, bootstrap, recipe, generate, eval, engine, lora);
+        return new RunSpec(name, seed, iterations, task, model, bootstrap, recipe, generate, eval, engine, lora, curriculum);
     }
 
     // A file next to the config wins over an uploaded dataset of the same name, so existing configs keep their meaning.

@@ -21,6 +21,11 @@ public interface Workload {
 
     Reward reward();
 
+    /** How to read the final answer of a completion, when the task knows (label-free recipes vote on it). */
+    default Optional<AnswerReader> answers() {
+        return Optional.empty();
+    }
+
     /** Characters a character-level tokenizer must cover, or empty when the model brings its own tokenizer. */
     String alphabet();
 

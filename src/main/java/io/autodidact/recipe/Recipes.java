@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** The recipes a run config can name. */
 public final class Recipes {
-    public static final List<String> NAMES = List.of(Star.NAME, Grpo.NAME, SelfCertainty.NAME);
+    public static final List<String> NAMES = List.of(Star.NAME, Grpo.NAME, SelfCertainty.NAME, BStar.NAME, SelfConsistency.NAME);
 
     private Recipes() {}
 
@@ -16,6 +16,8 @@ public final class Recipes {
             case Star.NAME -> new Star(options);
             case Grpo.NAME -> new Grpo(options);
             case SelfCertainty.NAME -> new SelfCertainty(options);
+            case BStar.NAME -> new BStar(options);
+            case SelfConsistency.NAME -> new SelfConsistency(options);
             default -> throw ConfigMap.error("recipe.name", "unknown recipe \"" + name + "\"; available: " + NAMES);
         };
     }

@@ -1,5 +1,6 @@
 package io.autodidact.run;
 
+import io.autodidact.curriculum.Curricula;
 import io.autodidact.engine.CharTokenizer;
 import io.autodidact.engine.EngineFactory;
 import io.autodidact.engine.Generation;
@@ -10,6 +11,7 @@ import io.autodidact.engine.StepMetrics;
 import io.autodidact.engine.Tokenizer;
 import io.autodidact.engine.TrainBatch;
 import io.autodidact.engine.TrainSequence;
+import io.autodidact.loop.Curriculum;
 import io.autodidact.loop.Demonstration;
 import io.autodidact.loop.IterationMetrics;
 import io.autodidact.loop.LoopEvents;
@@ -21,6 +23,7 @@ import io.autodidact.loop.Rollout;
 import io.autodidact.loop.RunSpec;
 import io.autodidact.loop.Stage;
 import io.autodidact.loop.Workload;
+import io.autodidact.reward.Reward;
 import io.autodidact.reward.Sample;
 import io.autodidact.reward.Score;
 import io.autodidact.store.JournalEntry;
@@ -32,9 +35,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.apache.arrow.memory.BufferAllocator;
@@ -49,7 +55,9 @@ import org.apache.arrow.memory.RootAllocator;
  * work reproduces what it replaces.
  *
  * <p>Each TRAIN starts from a checkpoint on disk with a fresh optimizer, which is what makes a
- * resumed run identical to an uninterrupted one.
+ * resumed run identical to an uninterrupted one. For the same reason everything decided before an iteration
+ * generates (the curriculum's state, hence its problems, and the recipe's controls) is journaled by PLAN and read
+ * back from the journal, never kept only in memory.
  */
 public final class LoopRunner {
     private final RunDirectory dir;
@@ -60,9 +68,14 @@ public final class LoopRunner {
     private final LoopEvents events;
     private final java.util.Optional<ReplaySource> replay;
 
+    private final Optional<Curriculum> curriculum;
+    private final Optional<Reward> ownReward;
+    private final Map<Integer, List<Problem>> problemsOf = new HashMap<>();
+
     private PolicyEngine policy;
     private int policyIteration = -1;
 
+    /** @throws IllegalArgumentException when the recipe cannot work on this workload (e.g. no way to read answers) */
     public LoopRunner(RunDirectory dir, RunSpec spec, Workload workload, Recipe recipe, EngineFactory engines, LoopEvents events) {
         this(dir, spec, workload, recipe, engines, events, java.util.Optional.empty());
     }
@@ -77,6 +90,8 @@ public final class LoopRunner {
         this.recipe = recipe;
         this.engines = engines;
         this.events = events;
+        this.curriculum = spec.curriculum().map(Curricula::of);
+        this.ownReward = recipe.ownReward(workload.answers());
     }
 
     /** Runs (or resumes) to the end and returns the summary written to {@code summary.json}. */
@@ -88,11 +103,13 @@ public final class LoopRunner {
             if (!done(0, Stage.EVALUATE)) evaluate(0);
             for (int it = 1; it <= spec.iterations(); it++) {
                 if (done(it, Stage.EVALUATE)) continue;
-                List<Problem> problems = workload.problems(it, spec.seed());
-                if (!done(it, Stage.GENERATE)) generate(it, problems, rollouts);
+                if (!done(it, Stage.PLAN)) plan(it, rollouts);
+                Recipe planned = recipe.configured(controls(it));
+                List<Problem> problems = problems(it, rollouts);
+                if (!done(it, Stage.GENERATE)) generate(it, planned, problems, rollouts);
                 if (!done(it, Stage.SCORE)) score(it, problems, rollouts);
-                if (!done(it, Stage.SELECT)) select(it, rollouts);
-                if (!done(it, Stage.TRAIN)) train(it, rollouts);
+                if (!done(it, Stage.SELECT)) select(it, planned, rollouts);
+                if (!done(it, Stage.TRAIN)) train(it, planned, rollouts);
                 evaluate(it);
             }
         } finally {
@@ -190,9 +207,130 @@ public final class LoopRunner {
         return rows;
     }
 
+    // ------------------------------------------------------------------ PLAN
+
+    /**
+     * Fixes iteration {@code it}'s curriculum state (hence its problems) and the recipe's controls, and journals both.
+     * A crash before the journal line redoes it with the same seeds and inputs.
+     */
+    private void plan(int it, RolloutFiles rollouts) {
+        long t0 = System.nanoTime();
+        events.stageStarted(it, Stage.PLAN, 1, "steps");
+        Map<String, Object> data = new LinkedHashMap<>();
+        List<Problem> problems = workload.problems(it, spec.seed());
+        if (curriculum.isPresent()) {
+            Map<String, Double> state = curriculum.get().state(it, it > 1 ? curriculumState(it - 1) : Map.of(), history(rollouts));
+            problems = choose(it, state, rollouts);
+            data.put("curriculum", new TreeMap<>(state));
+        }
+        List<Problem> chosen = problems;
+        Map<String, Double> controls = recipe.plan(new Recipe.Planning() {
+            @Override
+            public int iteration() {
+                return it;
+            }
+
+            @Override
+            public long seed() {
+                return mix(spec.seed(), it, -2);
+            }
+
+            @Override
+            public int maxNewTokens() {
+                return spec.generate().maxNewTokens();
+            }
+
+            @Override
+            public int problems() {
+                return chosen.size();
+            }
+
+            @Override
+            public List<Rollout> probe(int count, SamplingParams params) {
+                return LoopRunner.this.probe(it, chosen.subList(0, Math.min(count, chosen.size())), params);
+            }
+        });
+        data.put("controls", new TreeMap<>(controls));
+        data.put("problems", problems.size());
+        events.progress(it, Stage.PLAN, 1);
+        record(it, Stage.PLAN, t0, data);
+    }
+
+    private List<Rollout> probe(int it, List<Problem> problems, SamplingParams params) {
+        PolicyEngine engine = policyAt(it - 1);
+        List<int[]> prompts = new ArrayList<>(problems.size());
+        for (Problem p : problems) prompts.add(engine.tokenizer().encode(p.prompt()));
+        List<Generation> gens = engine.generate(prompts, params);
+        List<Sample> samples = new ArrayList<>(gens.size());
+        for (Generation g : gens) samples.add(new Sample(problems.get(g.promptIndex()), g.text()));
+        List<Score> scores = workload.reward().score(samples);
+        List<Rollout> out = new ArrayList<>(gens.size());
+        for (int i = 0; i < gens.size(); i++) {
+            Generation g = gens.get(i);
+            Score s = scores.get(i);
+            out.add(new Rollout(it, problems.get(g.promptIndex()).id(), g.sampleIndex(), prompts.get(g.promptIndex()), g.tokens(), g.logprobs(),
+                    g.text(), g.finishReason().name().toLowerCase(), params.temperature(), s.reward(), s.correct(), false, 0, s.error()));
+        }
+        return out;
+    }
+
+    private Map<String, Object> planData(int it) {
+        return dir.journal().find(it, Stage.PLAN.name(), JournalEntry.WHOLE_STAGE).map(JournalEntry::data).orElse(Map.of());
+    }
+
+    private static Map<String, Double> numbers(Object value) {
+        Map<String, Double> out = new TreeMap<>();
+        if (value instanceof Map<?, ?> m) m.forEach((k, v) -> out.put(String.valueOf(k), ((Number) v).doubleValue()));
+        return out;
+    }
+
+    /** The recipe's controls for {@code it}, as journaled by PLAN. */
+    private Map<String, Double> controls(int it) {
+        return numbers(planData(it).get("controls"));
+    }
+
+    private Map<String, Double> curriculumState(int it) {
+        return numbers(planData(it).get("curriculum"));
+    }
+
+    /** Iteration {@code it}'s problems: the workload's, or the curriculum's choice by the state PLAN journaled. */
+    private List<Problem> problems(int it, RolloutFiles rollouts) {
+        List<Problem> cached = problemsOf.get(it);
+        if (cached != null) return cached;
+        List<Problem> problems = curriculum.isPresent() ? choose(it, curriculumState(it), rollouts) : workload.problems(it, spec.seed());
+        problemsOf.put(it, problems);
+        return problems;
+    }
+
+    /** The curriculum's pick from a pool of candidates: the workload's problems for several seeds, the run's own first. */
+    private List<Problem> choose(int it, Map<String, Double> state, RolloutFiles rollouts) {
+        Curriculum c = curriculum.orElseThrow();
+        int count = spec.task().problemsPerIteration();
+        List<Problem> candidates = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (int j = 0; j < c.poolFactor(); j++)
+            for (Problem p : workload.problems(it, j == 0 ? spec.seed() : mix(spec.seed(), it, -100 - j)))
+                if (ids.add(p.id())) candidates.add(p);
+        return List.copyOf(c.choose(it, candidates, count, state, history(rollouts), mix(spec.seed(), it, -3)));
+    }
+
+    private Curriculum.History history(RolloutFiles rollouts) {
+        return new Curriculum.History() {
+            @Override
+            public List<Problem> problems(int iteration) {
+                return LoopRunner.this.problems(iteration, rollouts);
+            }
+
+            @Override
+            public List<Rollout> rollouts(int iteration) {
+                return rollouts.readIteration(iteration);
+            }
+        };
+    }
+
     // ------------------------------------------------------------------ GENERATE
 
-    private void generate(int it, List<Problem> problems, RolloutFiles rollouts) {
+    private void generate(int it, Recipe recipe, List<Problem> problems, RolloutFiles rollouts) {
         if (replay.isPresent()) {
             replayGenerate(it, problems, rollouts, replay.get());
             return;
@@ -305,6 +443,14 @@ public final class LoopRunner {
 
     // ------------------------------------------------------------------ SCORE
 
+    /**
+     * Scores every rollout with the task's reward, or with the recipe's own reward ({@link Recipe#ownReward}), which
+     * sees the problems without their answers; the task's reward then scores the same samples, when every problem has
+     * an answer, only for the monitors: exploration on the training problems ({@code train_pass_at_k}: problems with a
+     * correct sample; {@code train_distinct_correct}: distinct correct completions per problem) and how often the
+     * recipe's labels are right. A part holds whole problems, so a reward that scores a problem's samples together
+     * (a majority vote) sees all of them.
+     */
     private void score(int it, List<Problem> problems, RolloutFiles rollouts) {
         long t0 = System.nanoTime();
         Map<String, Problem> byId = new HashMap<>();
@@ -312,27 +458,33 @@ public final class LoopRunner {
         List<Integer> parts = rollouts.parts(it);
         events.stageStarted(it, Stage.SCORE, parts.size(), "parts");
         int generated = 0, correct = 0, errors = 0;
+        ScoreMonitors monitors = new ScoreMonitors();
         List<Double> rewards = new ArrayList<>();
         for (int i = 0; i < parts.size(); i++) {
             List<Rollout> part = rollouts.read(it, parts.get(i));
-            List<Sample> samples = new ArrayList<>(part.size());
+            List<Sample> samples = new ArrayList<>(part.size()), blind = new ArrayList<>(part.size());
+            boolean labelled = true;
             for (Rollout r : part) {
                 Problem problem = byId.get(r.problemId());
                 if (problem == null)
                     throw new IllegalStateException("rollout of unknown problem " + r.problemId() + " in iteration " + it
                             + "; the task's problems changed since GENERATE");
                 samples.add(new Sample(problem, r.text()));
+                labelled &= problem.answer().isPresent();
+                if (ownReward.isPresent()) blind.add(new Sample(withoutAnswer(problem), r.text()));
             }
-            List<Score> scores = workload.reward().score(samples);
+            List<Score> truth = ownReward.isEmpty() || labelled ? workload.reward().score(samples) : List.of();
+            List<Score> scores = ownReward.isPresent() ? ownReward.get().score(blind) : truth;
             List<Rollout> scored = new ArrayList<>(part.size());
             for (int j = 0; j < part.size(); j++) {
                 Score s = scores.get(j);
                 scored.add(part.get(j).withScore(s.reward(), s.correct(), s.error()));
                 generated++;
-                if (s.correct()) correct++;
+                if (truth.isEmpty() ? s.correct() : truth.get(j).correct()) correct++;
                 if (!s.error().isEmpty()) errors++;
                 rewards.add(s.reward());
             }
+            monitors.add(scored, truth);
             rollouts.rewrite(it, parts.get(i), scored);
             events.scored(it, part.size(), (int) scores.stream().filter(Score::failed).count());
             events.progress(it, Stage.SCORE, i + 1);
@@ -343,12 +495,69 @@ public final class LoopRunner {
         data.put("correct", correct);
         data.put("errors", errors);
         data.put("reward", List.of(stats.count(), stats.mean(), stats.min(), stats.q1(), stats.median(), stats.q3(), stats.max()));
+        Map<String, Double> m = monitors.values(ownReward.isPresent());
+        if (!m.isEmpty()) data.put("monitors", m);
         record(it, Stage.SCORE, t0, data);
+    }
+
+    private static Problem withoutAnswer(Problem p) {
+        return new Problem(p.id(), p.prompt(), Optional.empty(), p.category(), p.difficulty(), p.metadata());
+    }
+
+    /**
+     * Counts behind SCORE's monitors, summed over parts. {@code truth} is the task's verdict per rollout (empty when
+     * the problems have no answers); the rollouts' own {@code correct} is the recipe's label when it scores itself.
+     */
+    private static final class ScoreMonitors {
+        int problems, solved, distinctCorrect, labelledProblems, labelledRight, labelledSamples, labelledSamplesRight;
+        boolean anyTruth;
+
+        void add(List<Rollout> scored, List<Score> truth) {
+            Map<String, List<Integer>> groups = new LinkedHashMap<>();
+            for (int j = 0; j < scored.size(); j++) groups.computeIfAbsent(scored.get(j).problemId(), k -> new ArrayList<>()).add(j);
+            anyTruth |= !truth.isEmpty();
+            for (List<Integer> group : groups.values()) {
+                problems++;
+                Set<String> distinct = new HashSet<>();
+                boolean labelled = false, labelRight = false;
+                for (int j : group) {
+                    boolean verified = truth.isEmpty() ? scored.get(j).correct() : truth.get(j).correct();
+                    if (verified) distinct.add(scored.get(j).text());
+                    if (scored.get(j).correct()) {
+                        if (!labelled) labelRight = verified;
+                        labelled = true;
+                        labelledSamples++;
+                        if (verified) labelledSamplesRight++;
+                    }
+                }
+                if (!distinct.isEmpty()) solved++;
+                distinctCorrect += distinct.size();
+                if (labelled) labelledProblems++;
+                if (labelled && labelRight) labelledRight++;
+            }
+        }
+
+        Map<String, Double> values(boolean ownLabels) {
+            Map<String, Double> m = new TreeMap<>();
+            if (problems == 0) return m;
+            if (!ownLabels || anyTruth) {
+                m.put("train_pass_at_k", solved / (double) problems);
+                m.put("train_distinct_correct", distinctCorrect / (double) problems);
+            }
+            if (ownLabels) {
+                m.put("pseudo_label_rate", labelledProblems / (double) problems);
+                if (anyTruth && labelledProblems > 0) {
+                    m.put("pseudo_label_accuracy", labelledRight / (double) labelledProblems);
+                    m.put("pseudo_label_precision", labelledSamplesRight / (double) labelledSamples);
+                }
+            }
+            return m;
+        }
     }
 
     // ------------------------------------------------------------------ SELECT
 
-    private void select(int it, RolloutFiles rollouts) {
+    private void select(int it, Recipe recipe, RolloutFiles rollouts) {
         long t0 = System.nanoTime();
         List<Integer> parts = rollouts.parts(it);
         events.stageStarted(it, Stage.SELECT, parts.size(), "parts");
@@ -378,13 +587,16 @@ public final class LoopRunner {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("selected", kept);
         data.put("selected_hinted", keptHinted);
-        if (!selection.monitors().isEmpty()) data.put("monitors", new TreeMap<>(selection.monitors()));
+        // The selection's own monitors (computed with the policy) are prefixed select_; the recipe's are named as it names them.
+        Map<String, Double> monitors = new TreeMap<>(recipe.monitors(it, selected));
+        selection.monitors().forEach((k, v) -> monitors.put("select_" + k, v));
+        if (!monitors.isEmpty()) data.put("monitors", monitors);
         record(it, Stage.SELECT, t0, data);
     }
 
     // ------------------------------------------------------------------ TRAIN
 
-    private void train(int it, RolloutFiles rollouts) {
+    private void train(int it, Recipe recipe, RolloutFiles rollouts) {
         long t0 = System.nanoTime();
         Recipe.TrainPlan plan = recipe.trainPlan(it);
         Objective objective = plan.objective();
@@ -551,13 +763,18 @@ public final class LoopRunner {
                     List<Number> r = (List<Number>) e.data().get("reward");
                     reward = new RewardStats(r.get(0).intValue(), r.get(1).doubleValue(), r.get(2).doubleValue(), r.get(3).doubleValue(),
                             r.get(4).doubleValue(), r.get(5).doubleValue(), r.get(6).doubleValue());
+                    extra.putAll(numbers(e.data().get("monitors")));
+                }
+                case "PLAN" -> {
+                    extra.putAll(numbers(e.data().get("controls")));
+                    numbers(e.data().get("curriculum")).forEach((key, v) -> extra.put("curriculum_" + key, v));
+                    if (curriculum.isPresent() && e.data().get("problems") instanceof Number n) extra.put("curriculum_problems", n.doubleValue());
                 }
                 case "SELECT" -> {
                     selected = ((Number) e.data().get("selected")).intValue();
+                    extra.putAll(numbers(e.data().get("monitors")));
                     if (recipe.rationalizationSamples() > 0 && e.data().get("selected_hinted") instanceof Number h)
                         extra.put("selected_rationalized", h.doubleValue());
-                    if (e.data().get("monitors") instanceof Map<?, ?> m)
-                        m.forEach((key, v) -> extra.put("select_" + key, ((Number) v).doubleValue()));
                 }
                 case "TRAIN", "BOOTSTRAP" -> {
                     double l = ((Number) e.data().get("loss")).doubleValue();

@@ -173,5 +173,7 @@ class ServiceEndToEndTest {
         assertEquals(200, health.statusCode(), "health is open");
         var recipes = call("GET", "/api/recipes", VIEWER, null, null);
         assertTrue(recipes.body().contains("max_per_problem") && recipes.body().contains("meaning"), recipes.body());
+        assertTrue(recipes.body().contains("\"bstar\"") && recipes.body().contains("probe_problems")
+                && recipes.body().contains("\"self-consistency\"") && recipes.body().contains("min_vote_share"), recipes.body());
     }
 }
