@@ -2,6 +2,7 @@ package io.autodidact.loop;
 
 import io.autodidact.reward.Reward;
 import java.util.List;
+import java.util.Optional;
 import java.util.SequencedMap;
 
 /**
@@ -19,6 +20,15 @@ public interface Workload {
     List<Demonstration> demonstrations();
 
     Reward reward();
+
+    /**
+     * The final answer a completion states, normalized so that equal answers give equal strings (the form of
+     * {@link Problem#answer()}): what label-free recipes vote on. Empty when the completion states none, or when the
+     * workload has no way to tell (dataset tasks).
+     */
+    default Optional<String> answerOf(String completion) {
+        return Optional.empty();
+    }
 
     /** Characters a character-level tokenizer must cover, or empty when the model brings its own tokenizer. */
     String alphabet();

@@ -3,6 +3,7 @@ package io.autodidact.task;
 import io.autodidact.loop.Problem;
 import io.autodidact.reward.Reward;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A task that ships with Autodidact: it generates its own problems, held-out evaluation sets and labelled
@@ -30,6 +31,16 @@ public interface BuiltInTask {
     /** Labelled examples for training the base policy, in the task's configured mix of difficulties. */
     List<SeedExample> seedExamples(int count, long seed);
 
+    /** The categories its problems carry in {@link Problem#category()}: the arms a curriculum can choose among. */
+    List<String> categories();
+
     /** Checks completions against {@link Problem#answer()}. */
     Reward verifier();
+
+    /**
+     * The final answer a completion states, in the form of {@link Problem#answer()} (normalized, so two completions
+     * that state the same answer give equal strings); empty when it states none. The verifier compares exactly this;
+     * label-free recipes vote on it.
+     */
+    Optional<String> answerOf(String completion);
 }

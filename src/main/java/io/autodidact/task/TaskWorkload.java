@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.SequencedMap;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -143,6 +144,11 @@ public final class TaskWorkload implements Workload {
     @Override
     public Reward reward() {
         return reward;
+    }
+
+    @Override
+    public Optional<String> answerOf(String completion) {
+        return builtIn == null ? Optional.empty() : builtIn.answerOf(completion);
     }
 
     @Override
