@@ -173,5 +173,9 @@ class ServiceEndToEndTest {
         assertEquals(200, health.statusCode(), "health is open");
         var recipes = call("GET", "/api/recipes", VIEWER, null, null);
         assertTrue(recipes.body().contains("max_per_problem") && recipes.body().contains("meaning"), recipes.body());
+        var tasks = call("GET", "/api/tasks", VIEWER, null, null);
+        for (String name : io.autodidact.task.Tasks.NAMES)
+            assertTrue(tasks.body().contains("\"" + name + "\""), name + " missing from " + tasks.body());
+        assertTrue(tasks.body().contains("max_depth") && tasks.body().contains("\"labels\""), tasks.body());
     }
 }
