@@ -6,8 +6,10 @@ import io.autodidact.recipe.Grpo;
 import io.autodidact.recipe.SelfCertainty;
 import io.autodidact.recipe.SelfConsistency;
 import io.autodidact.recipe.Star;
+import io.autodidact.task.Tasks;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,15 +33,12 @@ final class CatalogController {
     /** The built-in tasks and the dataset task, with their options. */
     @Get("/tasks")
     List<Map<String, Object>> tasks() {
-        return List.of(entry("addition", "n-digit addition with a digit-by-digit scratchpad; difficulty = digits", List.of(
-                new OptionDoc("width", "integer", 6, "digits per operand (zero padded); difficulties run 1..width"),
-                new OptionDoc("seed_long_fraction", "number", 0.015, "share of seed examples with long operands"),
-                new OptionDoc("seed_short_max", "integer", 3, "most digits of a short seed example"),
-                new OptionDoc("seed_long_min", "integer", 4, "fewest digits of a long seed example"),
-                new OptionDoc("seed_long_max", "integer", 6, "most digits of a long seed example"))),
-                entry("dataset", "your problems (JSONL or Arrow IPC) with a Java verifier: task.dataset, task.verifier", List.of(
-                        new OptionDoc("verifier", "string", "exact", "exact | numeric | regex"),
-                        new OptionDoc("verifier_options", "mapping", Map.of(), "marker, pattern, abs_tol, rel_tol, compare"))));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Tasks.Entry t : Tasks.CATALOG) out.add(entry(t.name(), t.description(), t.options()));
+        out.add(entry("dataset", "your problems (JSONL or Arrow IPC) with a Java verifier: task.dataset, task.verifier", List.of(
+                new OptionDoc("verifier", "string", "exact", "exact | numeric | regex"),
+                new OptionDoc("verifier_options", "mapping", Map.of(), "marker, pattern, abs_tol, rel_tol, compare"))));
+        return out;
     }
 
     private static Map<String, Object> entry(String name, String description, List<OptionDoc> options) {

@@ -125,6 +125,17 @@ public final class AdditionTask implements BuiltInTask {
         return verifier;
     }
 
+    @Override
+    public List<String> categories() {
+        return List.of(NAME);
+    }
+
+    /** The digits after the last {@code >}, read least significant first, without leading zeros. */
+    @Override
+    public Optional<String> answerOf(String completion) {
+        return AdditionVerifier.answerOf(completion);
+    }
+
     /** {@code reverse(zeroPad(a)) + "+" + reverse(zeroPad(b)) + "="}. */
     public String prompt(long a, long b) {
         checkOperand("a", a);

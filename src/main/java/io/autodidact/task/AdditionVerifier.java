@@ -2,6 +2,7 @@ package io.autodidact.task;
 
 import io.autodidact.reward.AnswerVerifier;
 import io.autodidact.reward.Score;
+import java.util.Optional;
 
 /**
  * Verifies {@link AdditionTask} completions: the digits after the last {@code >} (up to the first
@@ -18,21 +19,17 @@ public final class AdditionVerifier extends AnswerVerifier {
         if (expected.isEmpty() || !expected.chars().allMatch(c -> c >= '0' && c <= '9'))
             return Score.failed("problem " + problemId + ": answer \"" + answer
                     + "\" is not a non-negative integer; the addition verifier needs the plain decimal sum");
-        int marker = completion.lastIndexOf('>');
-        if (marker < 0) return incorrect("no '>' before the answer");
-        int end = marker + 1;
-        while (end < completion.length() && completion.charAt(end) >= '0' && completion.charAt(end) <= '9') end++;
-        if (end == marker + 1) return incorrect("no digits after the last '>'");
-        String got = stripLeadingZeros(new StringBuilder(completion.substring(marker + 1, end)).reverse().toString());
-        String want = stripLeadingZeros(expected);
-        String message = "got " + got + ", expected " + want;
-        return got.equals(want) ? correct(message) : incorrect(message);
+        Optional<String> got = answerOf(completion);
+        if (got.isEmpty()) return incorrect("no digits after the last '>'");
+        String want = GeneratedTask.stripLeadingZeros(expected);
+        String message = "got " + got.get() + ", expected " + want;
+        return got.get().equals(want) ? correct(message) : incorrect(message);
     }
 
-    private static String stripLeadingZeros(String digits) {
-        int i = 0;
-        while (i < digits.length() - 1 && digits.charAt(i) == '0') i++;
-        return digits.substring(i);
+    /** The sum a completion states: the digits after the last {@code >}, reversed, without leading zeros. */
+    static Optional<String> answerOf(String completion) {
+        return GeneratedTask.digitsAfterLastMarker(completion)
+                .map(d -> GeneratedTask.stripLeadingZeros(new StringBuilder(d).reverse().toString()));
     }
 
     @Override

@@ -31,6 +31,9 @@ public interface BuiltInTask {
     /** Labelled examples for training the base policy, in the task's configured mix of difficulties. */
     List<SeedExample> seedExamples(int count, long seed);
 
+    /** The categories its problems carry in {@link Problem#category()}: the arms a curriculum can choose among. */
+    List<String> categories();
+
     /** Checks completions against {@link Problem#answer()}. */
     Reward verifier();
 
@@ -46,4 +49,11 @@ public interface BuiltInTask {
     default List<SeedExample> hintedSeedExamples(int count, long seed) {
         return List.of();
     }
+
+    /**
+     * The final answer a completion states, in the form of {@link Problem#answer()} (normalized, so two completions
+     * that state the same answer give equal strings); empty when it states none. The verifier compares exactly this;
+     * label-free recipes vote on it.
+     */
+    Optional<String> answerOf(String completion);
 }

@@ -35,6 +35,13 @@ final class Options {
         throw wrongType(key, "a number", v);
     }
 
+    boolean bool(String key, boolean fallback) {
+        Object v = values.get(key);
+        if (v == null) return fallback;
+        if (v instanceof Boolean b) return b;
+        throw wrongType(key, "true or false", v);
+    }
+
     private IllegalArgumentException wrongType(String key, String expected, Object v) {
         return new IllegalArgumentException("option \"" + key + "\" for " + owner + " must be " + expected + ", got "
                 + v.getClass().getSimpleName() + " " + v);

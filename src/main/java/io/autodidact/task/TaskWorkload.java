@@ -170,6 +170,11 @@ public final class TaskWorkload implements Workload {
     }
 
     @Override
+    public Optional<io.autodidact.loop.AnswerReader> answers() {
+        return builtIn == null ? Optional.empty() : Optional.of(builtIn::answerOf);
+    }
+
+    @Override
     public String alphabet() {
         if (builtIn != null) return builtIn.alphabet();
         // A fresh model on a dataset: every character of prompts, answers and demonstrations.

@@ -175,5 +175,9 @@ class ServiceEndToEndTest {
         assertTrue(recipes.body().contains("max_per_problem") && recipes.body().contains("meaning"), recipes.body());
         assertTrue(recipes.body().contains("\"bstar\"") && recipes.body().contains("probe_problems")
                 && recipes.body().contains("\"self-consistency\"") && recipes.body().contains("min_vote_share"), recipes.body());
+        var tasks = call("GET", "/api/tasks", VIEWER, null, null);
+        for (String name : io.autodidact.task.Tasks.NAMES)
+            assertTrue(tasks.body().contains("\"" + name + "\""), name + " missing from " + tasks.body());
+        assertTrue(tasks.body().contains("max_depth") && tasks.body().contains("\"labels\""), tasks.body());
     }
 }
