@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         version = "autodidact 0.1.0",
         description = "Runs self-training loops on language models.",
         subcommands = {DemoCommand.class, RunCommand.class, ServeCommand.class, RewardCommand.class, GenerateCommand.class,
-                ModelCommand.class, BenchCommand.class})
+                ModelCommand.class, BenchCommand.class, WorkerCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
