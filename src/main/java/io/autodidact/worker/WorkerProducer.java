@@ -496,7 +496,9 @@ final class WorkerProducer extends NoOpFlightProducer {
                     throw CallStatus.UNIMPLEMENTED.withDescription("DoPut accepts only {\"op\": \"set-weights\", \"model\": ...}").toRuntimeException();
                 requireSchema(stream.getSchema(), WorkerProtocol.WEIGHTS, "set-weights");
                 long bytes = locked(() -> receiveWeights(model(body, "model", "set-weights"), stream));
-                ack.onNext(PutResult.metadata(metadata(object().put("bytes", bytes))));
+                try (PutResult result = PutResult.metadata(metadata(object().put("bytes", bytes)))) {
+                    ack.onNext(result);
+                }
                 ack.onCompleted();
             } catch (RuntimeException e) {
                 ack.onError(status(e, "set-weights"));

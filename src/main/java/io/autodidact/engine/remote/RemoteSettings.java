@@ -41,6 +41,10 @@ public record RemoteSettings(List<String> workers, String trainer, int chunkRows
         return new RemoteSettings(workers, trainer, value, heartbeat, workerDeadline, requestDeadline, waitForWorkers);
     }
 
+    public RemoteSettings withTrainer(String value) {
+        return new RemoteSettings(workers, value, chunkRows, heartbeat, workerDeadline, requestDeadline, waitForWorkers);
+    }
+
     public RemoteSettings withDeadlines(Duration heartbeat, Duration workerDeadline, Duration requestDeadline, Duration waitForWorkers) {
         return new RemoteSettings(workers, trainer, chunkRows, heartbeat, workerDeadline, requestDeadline, waitForWorkers);
     }

@@ -44,6 +44,7 @@ final class WorkerPool implements AutoCloseable {
         volatile State state = State.CONNECTING;
         volatile String instance = "";
         volatile String lastError = "";
+        volatile boolean everUp;
         /** model id -> the weights version this worker holds. */
         final Map<String, Long> models = new ConcurrentHashMap<>();
         final Set<WorkerClient.Call> inFlight = ConcurrentHashMap.newKeySet();
@@ -90,6 +91,7 @@ final class WorkerPool implements AutoCloseable {
                         + WorkerProtocol.VERSION + "; run workers and the service from the same release");
             w.instance = info.path("instance").asText();
             w.state = State.UP;
+            w.everUp = true;
             LOG.info("worker {} up: {} on {} ({} free)", w.client.address(), info.path("worker").asText(), info.path("device").asText(),
                     info.path("system_free_bytes").asLong());
         } catch (FlightRuntimeException e) {
@@ -110,7 +112,8 @@ final class WorkerPool implements AutoCloseable {
                 w.models.clear();
                 w.instance = instance;
             }
-            if (w.state != State.UP) LOG.info("worker {} {}", w.client.address(), w.state == State.CONNECTING ? "up" : "rejoined");
+            if (w.state != State.UP) LOG.info("worker {} {}", w.client.address(), w.everUp ? "rejoined" : "up");
+            w.everUp = true;
             w.state = State.UP;
         } catch (RuntimeException e) {
             if (w.state != State.DOWN) {
