@@ -240,7 +240,7 @@ final class WorkerPool implements AutoCloseable {
             pending.add(new Chunk(rows, new HashSet<>()));
         }
         Set<Worker> busy = new HashSet<>();
-        long noWorkerSince = -1;
+        long noWorkerSince = -1, failuresAtStart = totalFailures();
         List<Throwable> errors = new ArrayList<>();
         synchronized (results) {
             while (done[0] < total) {
@@ -266,7 +266,9 @@ final class WorkerPool implements AutoCloseable {
                 }
             }
         }
-        LOG.info("generate: {} samples; workers {}", total, statusLine());
+        // Every request at debug; at info only when supervision had to step in, so a healthy run's log stays quiet.
+        if (failuresAtStart != totalFailures()) LOG.info("generate: {} samples after failures; workers {}", total, statusLine());
+        else LOG.debug("generate: {} samples; workers {}", total, statusLine());
         return List.of(results);
     }
 
@@ -342,6 +344,10 @@ final class WorkerPool implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ status
+
+    private long totalFailures() {
+        return generators.stream().mapToLong(w -> w.failures.get()).sum();
+    }
 
     /** Every worker's role, state and counters, for the run status and logs. */
     List<WorkerStatus> status() {
