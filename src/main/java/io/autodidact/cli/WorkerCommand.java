@@ -23,7 +23,7 @@ final class WorkerCommand implements Callable<Integer> {
     String host;
 
     @Option(names = "--token", paramLabel = "TOKEN", description = "A bearer token clients must send (repeatable); $"
-            + WorkerServer.TOKEN_ENV + " is accepted too.")
+            + WorkerServer.TOKEN_ENV + " and $AUTODIDACT_API_TOKEN are accepted too.")
     List<String> tokens = new ArrayList<>();
 
     @Option(names = "--threads", description = "libtorch threads (default: all cores).", defaultValue = "0")
@@ -35,8 +35,11 @@ final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Set<String> accepted = new LinkedHashSet<>(tokens);
-        String env = System.getenv(WorkerServer.TOKEN_ENV);
-        if (env != null && !env.isBlank()) accepted.add(env.strip());
+        // The service's own token is accepted too, so a deployment can share one secret (docker/k8s does).
+        for (String name : new String[] {WorkerServer.TOKEN_ENV, io.autodidact.flight.FlightConfig.TOKEN_ENV}) {
+            String env = System.getenv(name);
+            if (env != null && !env.isBlank()) accepted.add(env.strip());
+        }
         if (accepted.isEmpty()) {
             System.err.println("autodidact worker: give --token TOKEN or set " + WorkerServer.TOKEN_ENV
                     + " (the service sends the same value from its own " + WorkerServer.TOKEN_ENV + ")");

@@ -52,9 +52,10 @@ public final class RemoteEngineFactory implements EngineFactory {
             throw ConfigMap.error("engine", x.getMessage());
         }
         String token = env.get(WorkerServer.TOKEN_ENV);
+        if (token == null || token.isBlank()) token = env.get(io.autodidact.flight.FlightConfig.TOKEN_ENV);
         if (token == null || token.isBlank())
             throw ConfigMap.error("engine.type", "remote needs the workers' token in the environment variable " + WorkerServer.TOKEN_ENV
-                    + " (tokens stay out of run configs, which are saved in run directories)");
+                    + " (or " + io.autodidact.flight.FlightConfig.TOKEN_ENV + "); tokens stay out of run configs, which are saved in run directories");
         return new RemoteEngineFactory(settings, token);
     }
 
