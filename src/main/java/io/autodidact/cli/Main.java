@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Runs self-training loops on language models.",
         subcommands = {DemoCommand.class, RunCommand.class, ServeCommand.class, RewardCommand.class, GenerateCommand.class,
                 ModelCommand.class, BenchCommand.class, ReportCommand.class, ReproduceCommand.class, ExportCommand.class,
-                ReplayCommand.class, BestOfNCommand.class})
+                ReplayCommand.class, BestOfNCommand.class, WorkerCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

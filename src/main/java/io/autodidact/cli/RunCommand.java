@@ -1,8 +1,9 @@
 package io.autodidact.cli;
 
-import io.autodidact.engine.djl.DjlEngineFactory;
+import io.autodidact.engine.EngineFactory;
 import io.autodidact.loop.RunSpec;
 import io.autodidact.loop.RunSpecReader;
+import io.autodidact.run.EngineFactories;
 import io.autodidact.run.RunLauncher;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,8 +52,8 @@ final class RunCommand implements Callable<Integer> {
         return Summary.print(run.runner().run(), System.out);
     }
 
-    static DjlEngineFactory factory(RunSpec spec) {
-        return DjlEngineFactory.forRun(spec, Runtime.getRuntime().availableProcessors());
+    static EngineFactory factory(RunSpec spec) {
+        return EngineFactories.forRun(spec, Runtime.getRuntime().availableProcessors(), System.getenv());
     }
 
     /** The end-of-run table: headline accuracy, all sets and samples kept, per iteration. */

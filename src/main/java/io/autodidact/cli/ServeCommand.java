@@ -4,7 +4,7 @@ import io.autodidact.api.ApiServer;
 import io.autodidact.api.Role;
 import io.autodidact.api.ServiceConfig;
 import io.autodidact.api.TokenAuth;
-import io.autodidact.engine.djl.DjlEngineFactory;
+import io.autodidact.run.EngineFactories;
 import io.autodidact.flight.FlightConfig;
 import io.autodidact.service.RunService;
 import java.util.LinkedHashMap;
@@ -109,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
         int concurrency = concurrencyOption != null ? concurrencyOption : settings.concurrency();
         int threads = settings.threads() > 0 ? settings.threads() : Runtime.getRuntime().availableProcessors();
         RunService service = new RunService(runs, concurrency,
-                spec -> DjlEngineFactory.forRun(spec, threads));
+                spec -> EngineFactories.forRun(spec, threads, System.getenv()));
         endpoints.add(service);
         ApiServer api = ApiServer.start(httpPort != null ? httpPort : settings.httpPort(), service, TokenAuth.fromEnvironment(roles),
                 settings.api());

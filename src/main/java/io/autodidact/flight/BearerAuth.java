@@ -14,11 +14,11 @@ import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
  * Accepts a call only when its {@code authorization} header is {@code Bearer <token>} with a configured token.
  * Runs on every call (handshake, list, info, get, put, actions) as Flight's header-auth middleware.
  */
-final class BearerAuth implements CallHeaderAuthenticator {
+public final class BearerAuth implements CallHeaderAuthenticator {
 
     private final List<byte[]> tokens;
 
-    BearerAuth(Set<String> tokens) {
+    public BearerAuth(Set<String> tokens) {
         this.tokens = tokens.stream().map(t -> t.getBytes(StandardCharsets.UTF_8)).toList();
     }
 

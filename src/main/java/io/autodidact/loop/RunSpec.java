@@ -103,7 +103,63 @@ public record RunSpec(
         }
     }
 
-    public record EngineSpec(int threads, int maxBatchRows) {}
+    /**
+     * Which engine runs the policy: {@code djl} (in this process, {@code threads} and {@code maxBatchRows}) or
+     * {@code remote} (on workers speaking flight/worker-protocol.md: generation spread over {@code workers}, training on
+     * {@code trainer}, the first worker by default), with the remote engine's supervision settings.
+     */
+    public record EngineSpec(String type, int threads, int maxBatchRows, List<String> workers, Optional<String> trainer, int chunkRows,
+            double heartbeatSeconds, double workerDeadlineSeconds, double requestDeadlineSeconds, double waitForWorkersSeconds) {
+        public static final String DJL = "djl", REMOTE = "remote";
+
+        public EngineSpec {
+            workers = List.copyOf(workers);
+            java.util.Objects.requireNonNull(trainer, "trainer");
+            if (!type.equals(DJL) && !type.equals(REMOTE))
+                throw ConfigMap.error("engine.type", "must be djl (in this process) or remote (workers), got \"" + type + "\"");
+            if (type.equals(DJL) && (!workers.isEmpty() || trainer.isPresent()))
+                throw ConfigMap.error(workers.isEmpty() ? "engine.trainer" : "engine.workers", "applies only with engine.type: remote");
+            if (type.equals(REMOTE)) {
+                if (workers.isEmpty())
+                    throw ConfigMap.error("engine.workers", "engine.type remote needs at least one worker, e.g. workers: [127.0.0.1:18816]");
+                for (int i = 0; i < workers.size(); i++) checkAddress("engine.workers[" + i + "]", workers.get(i));
+                if (new java.util.HashSet<>(workers).size() != workers.size())
+                    throw ConfigMap.error("engine.workers", "names a worker twice: " + workers);
+                trainer.ifPresent(t -> checkAddress("engine.trainer", t));
+            }
+            if (chunkRows < 1) throw ConfigMap.error("engine.chunk_rows", "must be >= 1, got " + chunkRows);
+            for (double d : new double[] {heartbeatSeconds, workerDeadlineSeconds, requestDeadlineSeconds, waitForWorkersSeconds})
+                if (!(d > 0)) throw ConfigMap.error("engine", "heartbeat_s, worker_deadline_s, request_deadline_s and wait_for_workers_s must be > 0");
+        }
+
+        public boolean remote() {
+            return type.equals(REMOTE);
+        }
+
+        private static void checkAddress(String field, String address) {
+            int colon = address.lastIndexOf(':');
+            boolean ok = colon > 0 && address.substring(colon + 1).matches("\\d{1,5}")
+                    && Integer.parseInt(address.substring(colon + 1)) >= 1 && Integer.parseInt(address.substring(colon + 1)) <= 65_535;
+            if (!ok) throw ConfigMap.error(field, "\"" + address + "\" is not host:port, e.g. 127.0.0.1:18816");
+        }
+
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("type", type);
+            m.put("threads", threads);
+            m.put("max_batch_rows", maxBatchRows);
+            if (remote()) {
+                m.put("workers", workers);
+                m.put("trainer", trainer.orElse(workers.getFirst()));
+                m.put("chunk_rows", chunkRows);
+                m.put("heartbeat_s", heartbeatSeconds);
+                m.put("worker_deadline_s", workerDeadlineSeconds);
+                m.put("request_deadline_s", requestDeadlineSeconds);
+                m.put("wait_for_workers_s", waitForWorkersSeconds);
+            }
+            return m;
+        }
+    }
 
     /** Train LoRA adapters instead of every weight (validated by the engine's LoraConfig too). */
     public record LoraSpec(int rank, double alpha, double dropout, List<String> targets) {
@@ -174,7 +230,7 @@ public record RunSpec(
         ev.put("temperature", eval.temperature());
         ev.put("headline", eval.headline().stream().map(RunSpec::headlineValue).toList());
         m.put("eval", ev);
-        m.put("engine", Map.of("threads", engine.threads(), "max_batch_rows", engine.maxBatchRows()));
+        m.put("engine", engine.toMap());
         lora.ifPresent(l -> {
             Map<String, Object> lm = new LinkedHashMap<>();
             lm.put("rank", l.rank());

@@ -155,7 +155,12 @@ public final class RunSpecReader {
                 e.number("temperature", 1.0, 0, 10), e.strings("headline", List.of()));
         e.finish();
         ConfigMap en = c.section("engine");
-        var engine = new RunSpec.EngineSpec(en.integer("threads", 0, 0, 1024), en.integer("max_batch_rows", 512, 1, 1 << 20));
+        String trainer = en.string("trainer", null);
+        var engine = new RunSpec.EngineSpec(en.string("type", RunSpec.EngineSpec.DJL), en.integer("threads", 0, 0, 1024),
+                en.integer("max_batch_rows", 512, 1, 1 << 20), en.strings("workers", List.of()), Optional.ofNullable(trainer),
+                en.integer("chunk_rows", 64, 1, 1 << 20), en.number("heartbeat_s", 1, 0.01, 3600),
+                en.number("worker_deadline_s", 10, 0.01, 86_400), en.number("request_deadline_s", 600, 0.01, 86_400 * 7),
+                en.number("wait_for_workers_s", 120, 0.01, 86_400 * 7));
         en.finish();
         Optional<RunSpec.LoraSpec> lora = Optional.empty();
         if (c.has("lora")) {

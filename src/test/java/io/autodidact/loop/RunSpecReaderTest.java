@@ -75,11 +75,32 @@ class RunSpecReaderTest {
     void theShippedConfigsParse() throws Exception {
         for (String f : List.of("configs/demo.yaml", "configs/defaults.yaml", "configs/recipes/grpo-addition.yaml",
                 "configs/recipes/self-certainty-addition.yaml", "configs/recipes/bstar-addition.yaml", "configs/recipes/self-consistency-addition.yaml",
-                "configs/recipes/star-sec-addition.yaml")) {
+                "configs/recipes/star-sec-addition.yaml", "configs/examples/remote-two-workers.yaml")) {
             RunSpec spec = RunSpecReader.read(Path.of(f), List.of());
             var workload = TaskWorkload.of(spec);
             var recipe = io.autodidact.recipe.Recipes.named(spec.recipe().name(), spec.recipe().options());
             recipe.ownReward(workload.answers()); // a label-free recipe can read this task's answers
+        }
+    }
+
+    @Test
+    void aRemoteEngineNeedsWorkersAsHostPortAndItsKeysOnlyApplyToRemote() {
+        String base = "task: {name: addition}\n";
+        RunSpec remote = RunSpecReader.parse(base + "engine: {type: remote, workers: [127.0.0.1:18816, 127.0.0.1:18817]}", Path.of("."), List.of(), "t");
+        assertTrue(remote.engine().remote());
+        assertEquals(List.of("127.0.0.1:18816", "127.0.0.1:18817"), remote.engine().workers());
+        assertEquals("127.0.0.1:18816", ((java.util.Map<?, ?>) remote.toMap().get("engine")).get("trainer"), "the first worker trains by default");
+        List<String[]> bad = List.of(
+                new String[] {"engine: {type: remote}", "engine.workers"},
+                new String[] {"engine: {type: remote, workers: [localhost]}", "engine.workers[0]"},
+                new String[] {"engine: {type: remote, workers: [a:1], trainer: b}", "engine.trainer"},
+                new String[] {"engine: {type: remote, workers: [a:1, a:1]}", "engine.workers"},
+                new String[] {"engine: {type: gpu}", "engine.type"},
+                new String[] {"engine: {workers: [a:1]}", "engine.workers"},
+                new String[] {"engine: {type: remote, workers: [a:1], chunk_rows: 0}", "engine.chunk_rows"});
+        for (String[] b : bad) {
+            var e = assertThrows(ConfigMap.ConfigException.class, () -> RunSpecReader.parse(base + b[0], Path.of("."), List.of(), "t"), b[0]);
+            assertEquals(b[1], e.field(), b[0] + " -> " + e.getMessage());
         }
     }
 }

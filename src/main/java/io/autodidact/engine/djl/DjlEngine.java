@@ -160,20 +160,40 @@ public final class DjlEngine implements PolicyEngine {
     public List<Generation> generate(List<int[]> prompts, SamplingParams params) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("generate: the prompt list is empty; pass at least one prompt");
         for (int i = 0; i < prompts.size(); i++) checkTokens("prompt " + i, prompts.get(i), true);
-        int n = params.n();
-        List<Generation> out = new ArrayList<>(prompts.size() * n);
-        int rows = prompts.size() * n;
+        int n = params.n(), rows = prompts.size() * n;
+        List<int[]> rowPrompts = new ArrayList<>(rows);
+        int[] promptIndex = new int[rows], sampleIndex = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            rowPrompts.add(prompts.get(r / n));
+            promptIndex[r] = r / n;
+            sampleIndex[r] = r % n;
+        }
+        Generation[] out = new Generation[rows];
+        generateRows(rowPrompts, promptIndex, sampleIndex, params, g -> out[g.promptIndex() * n + g.sampleIndex()] = g);
+        return List.of(out);
+    }
+
+    /**
+     * Samples explicit rows: row {@code r} continues {@code rowPrompts.get(r)} with the random stream of
+     * ({@code params.seed()}, {@code promptIndex[r]}, {@code sampleIndex[r]}), the same stream {@link #generate} gives
+     * that (prompt, sample). So a subset of a request's rows, sampled anywhere (another worker, a later retry), yields
+     * what the whole request would have. {@code params.n()} is ignored; each row is one sample. Every finished row is
+     * handed to {@code sink} as soon as it ends, in finishing order.
+     */
+    public void generateRows(List<int[]> rowPrompts, int[] promptIndex, int[] sampleIndex, SamplingParams params,
+            java.util.function.Consumer<Generation> sink) {
+        int rows = rowPrompts.size();
+        if (rows == 0) throw new IllegalArgumentException("generate: no rows; pass at least one prompt");
+        if (promptIndex.length != rows || sampleIndex.length != rows)
+            throw new IllegalArgumentException("generate: " + rows + " prompts but " + promptIndex.length + " prompt indices and "
+                    + sampleIndex.length + " sample indices");
+        for (int i = 0; i < rows; i++) checkTokens("prompt " + promptIndex[i], rowPrompts.get(i), true);
         int chunk = options.maxBatchRows();
         for (int start = 0; start < rows; start += chunk) {
             int end = Math.min(rows, start + chunk);
-            int[] promptIndex = new int[end - start], sampleIndex = new int[end - start];
-            for (int r = start; r < end; r++) {
-                promptIndex[r - start] = r / n;
-                sampleIndex[r - start] = r % n;
-            }
-            out.addAll(decode(prompts, promptIndex, sampleIndex, params));
+            decode(rowPrompts.subList(start, end), Arrays.copyOfRange(promptIndex, start, end), Arrays.copyOfRange(sampleIndex, start, end),
+                    params, sink);
         }
-        return out;
     }
 
     private void checkTokens(String what, int[] tokens, boolean prompt) {
@@ -188,11 +208,13 @@ public final class DjlEngine implements PolicyEngine {
                     + contextLength() + ", leaving no room to generate");
     }
 
-    private List<Generation> decode(List<int[]> prompts, int[] promptIndex, int[] sampleIndex, SamplingParams params) {
+    /** Decodes one batch; row r continues {@code prompts.get(r)}. */
+    private void decode(List<int[]> prompts, int[] promptIndex, int[] sampleIndex, SamplingParams params,
+            java.util.function.Consumer<Generation> sink) {
         int b = promptIndex.length, vocab = model.config().vocabSize();
         java.util.Set<Integer> eos = tokenizer.eosIds();
         int longest = 0;
-        for (int pi : promptIndex) longest = Math.max(longest, prompts.get(pi).length);
+        for (int[] p : prompts) longest = Math.max(longest, p.length);
         int capacity = Math.min(contextLength(), longest + params.maxNewTokens());
 
         // Left-pad so every row's next token lands in the same cache slot; pads are masked as keys and
@@ -201,7 +223,7 @@ public final class DjlEngine implements PolicyEngine {
         float[] keyMask = new float[b * capacity];
         int[] rowLength = new int[b];
         for (int r = 0; r < b; r++) {
-            int[] p = prompts.get(promptIndex[r]);
+            int[] p = prompts.get(r);
             int pad = longest - p.length;
             for (int t = 0; t < longest; t++) {
                 tokens[r * longest + t] = t < pad ? tokenizer.padId() : p[t - pad];
@@ -253,19 +275,22 @@ public final class DjlEngine implements PolicyEngine {
                     if (eos.contains(token)) finish[r] = FinishReason.EOS;
                     else if (hitsStop(completion[r], produced[r], params.stop())) finish[r] = FinishReason.STOP;
                     else if (produced[r] == params.maxNewTokens() || offset >= capacity) finish[r] = FinishReason.LENGTH;
-                    if (finish[r] != null) active--;
+                    if (finish[r] != null) {
+                        active--;
+                        sink.accept(finished(r, promptIndex, sampleIndex, completion, logprobs, produced, finish));
+                    }
                 }
                 stepLength = 1;
             }
             cache.close();
         }
-        List<Generation> result = new ArrayList<>(b);
-        for (int r = 0; r < b; r++) {
-            int[] toks = Arrays.copyOf(completion[r], produced[r]);
-            String text = tokenizer.decode(finish[r] == FinishReason.EOS ? Arrays.copyOf(toks, toks.length - 1) : toks);
-            result.add(new Generation(promptIndex[r], sampleIndex[r], toks, Arrays.copyOf(logprobs[r], produced[r]), text, finish[r]));
-        }
-        return result;
+    }
+
+    private Generation finished(int r, int[] promptIndex, int[] sampleIndex, int[][] completion, float[][] logprobs, int[] produced,
+            FinishReason[] finish) {
+        int[] toks = Arrays.copyOf(completion[r], produced[r]);
+        String text = tokenizer.decode(finish[r] == FinishReason.EOS ? Arrays.copyOf(toks, toks.length - 1) : toks);
+        return new Generation(promptIndex[r], sampleIndex[r], toks, Arrays.copyOf(logprobs[r], produced[r]), text, finish[r]);
     }
 
     private boolean hitsStop(int[] tokens, int length, List<String> stop) {
@@ -451,6 +476,11 @@ public final class DjlEngine implements PolicyEngine {
     }
 
     // ---------------------------------------------------------------- weights
+
+    /** Forgets the optimizer's moments, as after weights were overwritten from outside (a weight sync). */
+    public void resetOptimizer() {
+        optimizer.reset();
+    }
 
     @Override
     public void save(Path dir) {

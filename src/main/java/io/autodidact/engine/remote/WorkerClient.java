@@ -1,0 +1,290 @@
+package io.autodidact.engine.remote;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.autodidact.engine.FinishReason;
+import io.autodidact.engine.Generation;
+import io.autodidact.engine.SamplingParams;
+import io.autodidact.engine.StepMetrics;
+import io.autodidact.engine.TrainBatch;
+import io.autodidact.engine.TrainSequence;
+import io.autodidact.worker.Columns;
+import io.autodidact.worker.WorkerProtocol;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.arrow.flight.Action;
+import org.apache.arrow.flight.CallOption;
+import org.apache.arrow.flight.CallOptions;
+import org.apache.arrow.flight.FlightCallHeaders;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.HeaderCallOption;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.Result;
+import org.apache.arrow.flight.SyncPutListener;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.auth2.BearerCredentialWriter;
+import org.apache.arrow.flight.grpc.CredentialCallOption;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.ListVector;
+
+/**
+ * One connection to one worker, speaking the worker protocol: every call carries the bearer token and the protocol
+ * version header, and a deadline. Thread-safe (Flight clients are); the supervision lives in {@link WorkerPool}.
+ */
+final class WorkerClient implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String address;
+    private final BufferAllocator allocator;
+    private final FlightClient client;
+    private final CallOption[] auth;
+
+    WorkerClient(String address, String token, BufferAllocator allocator) {
+        this.address = address;
+        this.allocator = allocator;
+        int colon = address.lastIndexOf(':');
+        this.client = FlightClient.builder(allocator, Location.forGrpcInsecure(address.substring(0, colon),
+                Integer.parseInt(address.substring(colon + 1)))).build();
+        FlightCallHeaders headers = new FlightCallHeaders();
+        headers.insert(WorkerProtocol.VERSION_HEADER, Integer.toString(WorkerProtocol.VERSION));
+        this.auth = new CallOption[] {new CredentialCallOption(new BearerCredentialWriter(token)), new HeaderCallOption(headers)};
+    }
+
+    String address() {
+        return address;
+    }
+
+    private CallOption[] options(long deadlineMillis) {
+        CallOption[] o = java.util.Arrays.copyOf(auth, auth.length + 1);
+        o[auth.length] = CallOptions.timeout(deadlineMillis, TimeUnit.MILLISECONDS);
+        return o;
+    }
+
+    /** Runs an action and returns its JSON answer. */
+    ObjectNode action(String type, ObjectNode body, long deadlineMillis) {
+        Iterator<Result> results = client.doAction(new Action(type, WorkerProtocol.bytes(body)), options(deadlineMillis));
+        if (!results.hasNext()) throw new IllegalStateException("worker " + address + " answered " + type + " with nothing");
+        byte[] answer = results.next().getBody();
+        while (results.hasNext()) results.next();
+        return (ObjectNode) read(answer);
+    }
+
+    private static JsonNode read(byte[] bytes) {
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new IllegalStateException("a worker answered with invalid JSON: " + new String(bytes, StandardCharsets.UTF_8), e);
+        }
+    }
+
+    /** A running generate call; {@link #cancel} aborts it (the worker stops sampling at the next finished row). */
+    interface Call {
+        void cancel();
+    }
+
+    /**
+     * Samples the rows ({@code promptIndex[i]}, {@code sampleIndex[i]}) continuing {@code prompts.get(i)}; every finished
+     * sample reaches {@code onRow} as the worker streams it. Returns when the worker has sent every row, throws when
+     * the call fails or is cancelled. {@code started} receives the call handle before any row arrives.
+     */
+    void generate(String model, List<int[]> prompts, int[] promptIndex, int[] sampleIndex, SamplingParams params, long deadlineMillis,
+            Consumer<Call> started, Consumer<Generation> onRow) {
+        ObjectNode op = WorkerProtocol.object().put("op", "generate").put("model", model);
+        op.set("sampling", WorkerProtocol.sampling(params));
+        try (var exchange = client.doExchange(FlightDescriptor.command(WorkerProtocol.bytes(op)), options(deadlineMillis));
+                VectorSchemaRoot request = VectorSchemaRoot.create(WorkerProtocol.GENERATE_REQUEST, allocator)) {
+            FlightStream reader = exchange.getReader();
+            started.accept(() -> reader.cancel("cancelled by the supervisor", null));
+            request.allocateNew();
+            IntVector p = (IntVector) request.getVector(0), s = (IntVector) request.getVector(1);
+            for (int i = 0; i < prompts.size(); i++) {
+                p.setSafe(i, promptIndex[i]);
+                s.setSafe(i, sampleIndex[i]);
+            }
+            Columns.setInts((ListVector) request.getVector(2), prompts);
+            request.setRowCount(prompts.size());
+            exchange.getWriter().start(request);
+            exchange.getWriter().putNext();
+            exchange.getWriter().completed();
+            while (reader.next()) {
+                VectorSchemaRoot in = reader.getRoot();
+                IntVector pi = (IntVector) in.getVector(0), si = (IntVector) in.getVector(1);
+                ListVector tokens = (ListVector) in.getVector(2), logprobs = (ListVector) in.getVector(3);
+                VarCharVector text = (VarCharVector) in.getVector(4), finish = (VarCharVector) in.getVector(5);
+                for (int i = 0; i < in.getRowCount(); i++)
+                    onRow.accept(new Generation(pi.get(i), si.get(i), Columns.ints(tokens, i), Columns.floats(logprobs, i),
+                            new String(text.get(i), StandardCharsets.UTF_8),
+                            FinishReason.valueOf(new String(finish.get(i), StandardCharsets.UTF_8).toUpperCase(Locale.ROOT))));
+            }
+        } catch (FlightRuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("generate on worker " + address + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    List<float[]> logprobs(String model, List<int[]> prompts, List<int[]> completions, long deadlineMillis) {
+        ObjectNode op = WorkerProtocol.object().put("op", "logprobs").put("model", model);
+        float[][] out = new float[prompts.size()][];
+        try (var exchange = client.doExchange(FlightDescriptor.command(WorkerProtocol.bytes(op)), options(deadlineMillis));
+                VectorSchemaRoot request = VectorSchemaRoot.create(WorkerProtocol.LOGPROBS_REQUEST, allocator)) {
+            request.allocateNew();
+            IntVector r = (IntVector) request.getVector(0);
+            for (int i = 0; i < prompts.size(); i++) r.setSafe(i, i);
+            Columns.setInts((ListVector) request.getVector(1), prompts);
+            Columns.setInts((ListVector) request.getVector(2), completions);
+            request.setRowCount(prompts.size());
+            exchange.getWriter().start(request);
+            exchange.getWriter().putNext();
+            exchange.getWriter().completed();
+            FlightStream reader = exchange.getReader();
+            while (reader.next()) {
+                VectorSchemaRoot in = reader.getRoot();
+                IntVector rows = (IntVector) in.getVector(0);
+                for (int i = 0; i < in.getRowCount(); i++) out[rows.get(i)] = Columns.floats((ListVector) in.getVector(1), i);
+            }
+        } catch (FlightRuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("logprobs on worker " + address + " failed: " + e.getMessage(), e);
+        }
+        for (int i = 0; i < out.length; i++)
+            if (out[i] == null) throw new IllegalStateException("worker " + address + " returned no logprobs for row " + i);
+        return List.of(out);
+    }
+
+    double[] selfCertainty(String model, List<int[]> prompts, List<int[]> completions, long deadlineMillis) {
+        ObjectNode op = WorkerProtocol.object().put("op", "self-certainty").put("model", model);
+        double[] out = new double[prompts.size()];
+        boolean[] seen = new boolean[prompts.size()];
+        try (var exchange = client.doExchange(FlightDescriptor.command(WorkerProtocol.bytes(op)), options(deadlineMillis));
+                VectorSchemaRoot request = VectorSchemaRoot.create(WorkerProtocol.LOGPROBS_REQUEST, allocator)) {
+            request.allocateNew();
+            IntVector r = (IntVector) request.getVector(0);
+            for (int i = 0; i < prompts.size(); i++) r.setSafe(i, i);
+            Columns.setInts((ListVector) request.getVector(1), prompts);
+            Columns.setInts((ListVector) request.getVector(2), completions);
+            request.setRowCount(prompts.size());
+            exchange.getWriter().start(request);
+            exchange.getWriter().putNext();
+            exchange.getWriter().completed();
+            FlightStream reader = exchange.getReader();
+            while (reader.next()) {
+                VectorSchemaRoot in = reader.getRoot();
+                IntVector rows = (IntVector) in.getVector(0);
+                org.apache.arrow.vector.Float8Vector values = (org.apache.arrow.vector.Float8Vector) in.getVector(1);
+                for (int i = 0; i < in.getRowCount(); i++) {
+                    out[rows.get(i)] = values.get(i);
+                    seen[rows.get(i)] = true;
+                }
+            }
+        } catch (FlightRuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("self-certainty on worker " + address + " failed: " + e.getMessage(), e);
+        }
+        for (int i = 0; i < seen.length; i++)
+            if (!seen[i]) throw new IllegalStateException("worker " + address + " returned no self-certainty for row " + i);
+        return out;
+    }
+
+    StepMetrics train(String model, TrainBatch batch, long deadlineMillis) {
+        ObjectNode op = WorkerProtocol.object().put("op", "train").put("model", model).put("learning_rate", batch.learningRate())
+                .put("micro_batch_size", batch.microBatchSize());
+        op.set("objective", WorkerProtocol.objective(batch.objective()));
+        List<TrainSequence> rows = batch.sequences();
+        try (var exchange = client.doExchange(FlightDescriptor.command(WorkerProtocol.bytes(op)), options(deadlineMillis));
+                VectorSchemaRoot request = VectorSchemaRoot.create(WorkerProtocol.TRAIN_REQUEST, allocator)) {
+            request.allocateNew();
+            IntVector start = (IntVector) request.getVector(1);
+            Float4Vector weight = (Float4Vector) request.getVector(2);
+            for (int i = 0; i < rows.size(); i++) {
+                start.setSafe(i, rows.get(i).completionStart());
+                weight.setSafe(i, rows.get(i).weight());
+            }
+            Columns.setInts((ListVector) request.getVector(0), rows.stream().map(TrainSequence::tokens).toList());
+            Columns.setFloats((ListVector) request.getVector(3), rows.stream().map(TrainSequence::tokenWeights).toList());
+            Columns.setFloats((ListVector) request.getVector(4), rows.stream().map(TrainSequence::oldLogprobs).toList());
+            Columns.setFloats((ListVector) request.getVector(5), rows.stream().map(TrainSequence::refLogprobs).toList());
+            request.setRowCount(rows.size());
+            exchange.getWriter().start(request);
+            exchange.getWriter().putNext();
+            exchange.getWriter().completed();
+            FlightStream reader = exchange.getReader();
+            StepMetrics result = null;
+            while (reader.next()) {
+                VectorSchemaRoot in = reader.getRoot();
+                if (in.getRowCount() == 0) continue;
+                Map<String, Double> monitors = new TreeMap<>();
+                read(((VarCharVector) in.getVector(4)).get(0)).fields().forEachRemaining(e -> monitors.put(e.getKey(), e.getValue().asDouble()));
+                result = new StepMetrics(((Float8Vector) in.getVector(0)).get(0), ((Float8Vector) in.getVector(1)).get(0),
+                        ((Float8Vector) in.getVector(2)).get(0), ((IntVector) in.getVector(3)).get(0), monitors);
+            }
+            if (result == null) throw new IllegalStateException("worker " + address + " answered train with no step metrics");
+            return result;
+        } catch (FlightRuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("train on worker " + address + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Streams the weights of {@code model} from this worker straight into {@code targets}: each record batch read is
+     * written to every target from the same Arrow buffers, without decoding it. Returns the tensor bytes moved per target.
+     */
+    long relayWeights(String model, List<WorkerClient> targets, String targetModel, long deadlineMillis) {
+        ObjectNode ticket = WorkerProtocol.object().put("op", "get-weights").put("model", model);
+        ObjectNode put = WorkerProtocol.object().put("op", "set-weights").put("model", targetModel);
+        long bytes = 0;
+        try (FlightStream source = client.getStream(new Ticket(WorkerProtocol.bytes(ticket)), options(deadlineMillis))) {
+            VectorSchemaRoot root = source.getRoot();
+            List<SyncPutListener> acks = new ArrayList<>();
+            List<FlightClient.ClientStreamListener> sinks = new ArrayList<>();
+            for (WorkerClient t : targets) {
+                SyncPutListener ack = new SyncPutListener();
+                sinks.add(t.client.startPut(FlightDescriptor.command(WorkerProtocol.bytes(put)), root, ack, t.options(deadlineMillis)));
+                acks.add(ack);
+            }
+            while (source.next()) {
+                var data = (org.apache.arrow.vector.VarBinaryVector) root.getVector("data");
+                if (root.getRowCount() > 0) bytes += data.getEndOffset(root.getRowCount() - 1) - data.getStartOffset(0);
+                for (var s : sinks) s.putNext();
+            }
+            for (var s : sinks) s.completed();
+            for (var s : sinks) s.getResult();
+            for (var a : acks) a.close();
+        } catch (FlightRuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("weight sync from worker " + address + " failed: " + e.getMessage(), e);
+        }
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,605 @@
+package io.autodidact.worker;
+
+import static io.autodidact.worker.WorkerProtocol.integer;
+import static io.autodidact.worker.WorkerProtocol.invalid;
+import static io.autodidact.worker.WorkerProtocol.number;
+import static io.autodidact.worker.WorkerProtocol.object;
+import static io.autodidact.worker.WorkerProtocol.parse;
+import static io.autodidact.worker.WorkerProtocol.requireKeys;
+import static io.autodidact.worker.WorkerProtocol.requireSchema;
+import static io.autodidact.worker.WorkerProtocol.text;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.autodidact.engine.CharTokenizer;
+import io.autodidact.engine.EngineFactory;
+import io.autodidact.engine.Generation;
+import io.autodidact.engine.Objective;
+import io.autodidact.engine.SamplingParams;
+import io.autodidact.engine.StepMetrics;
+import io.autodidact.engine.TrainBatch;
+import io.autodidact.engine.TrainSequence;
+import io.autodidact.engine.djl.DjlEngine;
+import io.autodidact.engine.djl.DjlEngineFactory;
+import io.autodidact.engine.djl.EngineOptions;
+import io.autodidact.engine.djl.LoraConfig;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.arrow.flight.Action;
+import org.apache.arrow.flight.ActionType;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.NoOpFlightProducer;
+import org.apache.arrow.flight.PutResult;
+import org.apache.arrow.flight.Result;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VarBinaryVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.ListVector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JVM worker's side of the protocol: named models (in-process DJL engines) that it loads, forks, trains, samples
+ * from, scores with, saves and overwrites on request. One computation runs at a time (an engine is not thread-safe);
+ * {@code health} and {@code worker-info} answer while one runs, which is how a supervisor tells busy from stalled.
+ */
+final class WorkerProducer extends NoOpFlightProducer {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerProducer.class);
+    /** Finished samples are sent in batches of at most this many rows, as soon as they finish. */
+    static final int FLUSH_ROWS = 8;
+    /** Weight chunks carry at most this many bytes of one tensor. */
+    static final int WEIGHT_CHUNK_BYTES = 4 << 20;
+
+    private final BufferAllocator allocator;
+    private final EngineOptions options;
+    private final Runnable shutdown;
+    private final String instance = UUID.randomUUID().toString();
+    private final long startNanos = System.nanoTime();
+    private final Map<String, DjlEngine> models = new ConcurrentHashMap<>();
+    private final ReentrantLock compute = new ReentrantLock();
+
+    WorkerProducer(BufferAllocator allocator, EngineOptions options, Runnable shutdown) {
+        this.allocator = allocator;
+        this.options = options;
+        this.shutdown = shutdown;
+    }
+
+    /** Thrown from the sampling loop when the client went away, so a cancelled request frees the worker at once. */
+    private static final class Cancelled extends RuntimeException {
+        Cancelled() {
+            super("the client cancelled the request", null, false, false);
+        }
+    }
+
+    /** Frees every model's weights. */
+    void close() {
+        models.values().forEach(DjlEngine::close);
+        models.clear();
+    }
+
+    // ------------------------------------------------------------------ actions
+
+    @Override
+    public void listActions(CallContext context, StreamListener<ActionType> listener) {
+        for (String a : WorkerProtocol.ACTIONS) listener.onNext(new ActionType(a, "see flight/worker-protocol.md"));
+        listener.onCompleted();
+    }
+
+    @Override
+    public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
+        try {
+            ObjectNode body = parse(action.getBody(), action.getType());
+            ObjectNode answer = switch (action.getType()) {
+                case "worker-info" -> info();
+                case "health" -> health();
+                case "load-model" -> locked(() -> load(body));
+                case "fork-model" -> locked(() -> fork(body));
+                case "unload-model" -> locked(() -> unload(body));
+                case "save-checkpoint" -> locked(() -> save(body));
+                case "set-weights" -> locked(() -> setWeightsFromPath(body));
+                case "shutdown" -> {
+                    Thread.ofPlatform().daemon().start(shutdown);
+                    yield object().put("status", "shutting down");
+                }
+                default -> throw CallStatus.UNIMPLEMENTED.withDescription("no action '" + action.getType() + "' in worker protocol "
+                        + WorkerProtocol.VERSION + "; actions are " + WorkerProtocol.ACTIONS + " (flight/worker-protocol.md)").toRuntimeException();
+            };
+            listener.onNext(new Result(WorkerProtocol.bytes(answer)));
+            listener.onCompleted();
+        } catch (RuntimeException e) {
+            listener.onError(status(e, action.getType()));
+        }
+    }
+
+    private interface Work<T> {
+        T run();
+    }
+
+    private <T> T locked(Work<T> work) {
+        compute.lock();
+        try {
+            return work.run();
+        } finally {
+            compute.unlock();
+        }
+    }
+
+    private ObjectNode info() {
+        ObjectNode o = object();
+        o.put("protocol_version", WorkerProtocol.VERSION);
+        o.put("worker", "autodidact-jvm");
+        o.put("instance", instance);
+        ai.djl.engine.Engine engine = ai.djl.engine.Engine.getInstance();
+        o.put("device", engine.defaultDevice().toString());
+        o.put("engine", engine.getEngineName() + " " + engine.getVersion());
+        o.put("threads", options.threads());
+        o.put("cores", Runtime.getRuntime().availableProcessors());
+        Runtime rt = Runtime.getRuntime();
+        o.put("jvm_free_bytes", rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()));
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)
+            o.put("system_free_bytes", os.getFreeMemorySize());
+        ArrayNode list = o.putArray("models");
+        models.forEach((id, e) -> list.add(describe(id, e)));
+        return o;
+    }
+
+    private ObjectNode health() {
+        return object().put("status", "ok").put("instance", instance).put("busy", compute.isLocked()).put("models", models.size())
+                .put("uptime_s", (System.nanoTime() - startNanos) / 1e9);
+    }
+
+    private static ObjectNode describe(String id, DjlEngine e) {
+        var c = e.model().config();
+        ObjectNode o = object().put("model", id).put("parameters", c.parameterCount()).put("context", e.contextLength())
+                .put("vocab_size", c.vocabSize()).put("lora", e.lora().isPresent());
+        return o;
+    }
+
+    private DjlEngine model(ObjectNode body, String key, String what) {
+        String id = text(body, key, what);
+        DjlEngine e = models.get(id);
+        if (e == null)
+            throw CallStatus.NOT_FOUND.withDescription(what + ": no model '" + id + "' on this worker (it holds " + models.keySet()
+                    + "); load it with load-model").toRuntimeException();
+        return e;
+    }
+
+    private ObjectNode load(ObjectNode body) {
+        String what = "load-model";
+        requireKeys(body, Set.of("model", "path", "config", "lora", "replace"), what);
+        String id = text(body, "model", what);
+        if (models.containsKey(id) && !body.path("replace").asBoolean(false))
+            throw CallStatus.ALREADY_EXISTS.withDescription(what + ": model '" + id + "' is already loaded; unload-model it first or send"
+                    + " \"replace\": true").toRuntimeException();
+        if (body.has("path") == body.has("config"))
+            throw invalid(what + ": give exactly one of \"path\" (a model directory) and \"config\" (a fresh built-in model)");
+        Optional<LoraConfig> lora = Optional.empty();
+        if (body.get("lora") instanceof ObjectNode l) {
+            requireKeys(l, Set.of("rank", "alpha", "dropout", "targets"), what + ".lora");
+            List<String> targets = new ArrayList<>();
+            l.path("targets").forEach(t -> targets.add(t.asText()));
+            try {
+                lora = Optional.of(new LoraConfig(integer(l, "rank", 8, what), number(l, "alpha", 16, what), number(l, "dropout", 0, what),
+                        targets.isEmpty() ? List.of("q_proj", "v_proj") : targets));
+            } catch (IllegalArgumentException e) {
+                throw invalid(what + ".lora: " + e.getMessage());
+            }
+        }
+        DjlEngineFactory factory = new DjlEngineFactory(options, lora);
+        DjlEngine engine;
+        try {
+            if (body.has("path")) {
+                Path dir = Path.of(text(body, "path", what));
+                if (!Files.isDirectory(dir))
+                    throw invalid(what + ": \"path\" " + dir + " is not a directory on this worker; give a model directory the worker can"
+                            + " read (shared storage)");
+                engine = (DjlEngine) factory.load(dir);
+            } else {
+                if (!(body.get("config") instanceof ObjectNode c)) throw invalid(what + ": \"config\" must be an object");
+                requireKeys(c, Set.of("hidden", "layers", "heads", "kv_heads", "context", "seed", "alphabet"), what + ".config");
+                var shape = new EngineFactory.ModelShape(integer(c, "hidden", 64, what), integer(c, "layers", 2, what),
+                        integer(c, "heads", 4, what), integer(c, "kv_heads", 4, what), integer(c, "context", 64, what));
+                engine = (DjlEngine) factory.create(shape, new CharTokenizer(text(c, "alphabet", what + ".config")), c.path("seed").asLong(0));
+            }
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw invalid(what + ": " + e.getMessage());
+        }
+        DjlEngine old = models.put(id, engine);
+        if (old != null) old.close();
+        LOG.info("loaded model {} ({} parameters)", id, engine.model().config().parameterCount());
+        return describe(id, engine);
+    }
+
+    private ObjectNode fork(ObjectNode body) {
+        requireKeys(body, Set.of("model", "into"), "fork-model");
+        DjlEngine source = model(body, "model", "fork-model");
+        String into = text(body, "into", "fork-model");
+        if (models.containsKey(into))
+            throw CallStatus.ALREADY_EXISTS.withDescription("fork-model: model '" + into + "' already exists; unload-model it first").toRuntimeException();
+        DjlEngine copy = source.fork();
+        models.put(into, copy);
+        return describe(into, copy);
+    }
+
+    private ObjectNode unload(ObjectNode body) {
+        requireKeys(body, Set.of("model"), "unload-model");
+        DjlEngine e = models.remove(text(body, "model", "unload-model"));
+        if (e != null) e.close();
+        return object().put("unloaded", e != null);
+    }
+
+    private ObjectNode save(ObjectNode body) {
+        requireKeys(body, Set.of("model", "path"), "save-checkpoint");
+        DjlEngine e = model(body, "model", "save-checkpoint");
+        Path dir = Path.of(text(body, "path", "save-checkpoint"));
+        e.save(dir);
+        return object().put("path", dir.toAbsolutePath().toString());
+    }
+
+    /** set-weights from shared storage: the model becomes the checkpoint's weights (its optimizer starts afresh). */
+    private ObjectNode setWeightsFromPath(ObjectNode body) {
+        requireKeys(body, Set.of("model", "path"), "set-weights");
+        DjlEngine current = model(body, "model", "set-weights");
+        Path dir = Path.of(text(body, "path", "set-weights"));
+        if (!Files.isDirectory(dir)) throw invalid("set-weights: \"path\" " + dir + " is not a directory on this worker");
+        DjlEngine fresh = (DjlEngine) new DjlEngineFactory(options, current.lora()).load(dir);
+        models.put(text(body, "model", "set-weights"), fresh);
+        current.close();
+        return object().put("path", dir.toAbsolutePath().toString());
+    }
+
+    // ------------------------------------------------------------------ exchanges
+
+    @Override
+    public void doExchange(CallContext context, FlightStream reader, ServerStreamListener listener) {
+        String op = "exchange";
+        try {
+            if (!reader.getDescriptor().isCommand())
+                throw invalid("DoExchange: the descriptor must be a command holding JSON {\"op\": \"generate\" | \"logprobs\" | \"self-certainty\" | \"train\", ...}");
+            ObjectNode body = parse(reader.getDescriptor().getCommand(), "DoExchange descriptor");
+            op = text(body, "op", "DoExchange descriptor");
+            switch (op) {
+                case "generate" -> generate(body, reader, listener);
+                case "logprobs" -> logprobs(body, reader, listener);
+                case "self-certainty" -> selfCertainty(body, reader, listener);
+                case "train" -> train(body, reader, listener);
+                default -> throw CallStatus.UNIMPLEMENTED.withDescription("no exchange '" + op + "' in worker protocol " + WorkerProtocol.VERSION
+                        + "; exchanges are " + WorkerProtocol.EXCHANGES).toRuntimeException();
+            }
+        } catch (Cancelled c) {
+            LOG.info("{} cancelled by the client", op);
+        } catch (RuntimeException e) {
+            listener.error(status(e, op));
+        }
+    }
+
+    private void generate(ObjectNode body, FlightStream reader, ServerStreamListener listener) {
+        requireKeys(body, Set.of("op", "model", "sampling"), "generate");
+        SamplingParams params = WorkerProtocol.sampling(body.get("sampling"), "generate");
+        List<int[]> prompts = new ArrayList<>();
+        List<Integer> promptIndex = new ArrayList<>(), sampleIndex = new ArrayList<>();
+        requireSchema(reader.getSchema(), WorkerProtocol.GENERATE_REQUEST, "generate request");
+        while (reader.next()) {
+            VectorSchemaRoot in = reader.getRoot();
+            IntVector p = (IntVector) in.getVector(0), s = (IntVector) in.getVector(1);
+            ListVector tokens = (ListVector) in.getVector(2);
+            for (int i = 0; i < in.getRowCount(); i++) {
+                promptIndex.add(p.get(i));
+                sampleIndex.add(s.get(i));
+                prompts.add(Columns.ints(tokens, i));
+            }
+        }
+        if (prompts.isEmpty()) throw invalid("generate: the request has no rows; send at least one (prompt_index, sample_index, prompt_tokens)");
+        try (VectorSchemaRoot out = VectorSchemaRoot.create(WorkerProtocol.ROLLOUT, allocator)) {
+            listener.start(out);
+            List<Generation> pending = new ArrayList<>();
+            locked(() -> {
+                DjlEngine engine = model(body, "model", "generate");
+                try {
+                    engine.generateRows(prompts, promptIndex.stream().mapToInt(Integer::intValue).toArray(),
+                            sampleIndex.stream().mapToInt(Integer::intValue).toArray(), params, g -> {
+                                if (listener.isCancelled()) throw new Cancelled();
+                                pending.add(g);
+                                if (pending.size() >= FLUSH_ROWS) flushRollouts(pending, out, listener);
+                            });
+                } catch (IllegalArgumentException e) {
+                    throw invalid("generate: " + e.getMessage());
+                }
+                return null;
+            });
+            if (!pending.isEmpty()) flushRollouts(pending, out, listener);
+            listener.completed();
+        }
+    }
+
+    private static void flushRollouts(List<Generation> rows, VectorSchemaRoot out, ServerStreamListener listener) {
+        out.allocateNew();
+        IntVector p = (IntVector) out.getVector(0), s = (IntVector) out.getVector(1);
+        VarCharVector text = (VarCharVector) out.getVector(4), finish = (VarCharVector) out.getVector(5);
+        List<int[]> tokens = new ArrayList<>(rows.size());
+        List<float[]> logprobs = new ArrayList<>(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            Generation g = rows.get(i);
+            p.setSafe(i, g.promptIndex());
+            s.setSafe(i, g.sampleIndex());
+            text.setSafe(i, g.text().getBytes(StandardCharsets.UTF_8));
+            finish.setSafe(i, g.finishReason().name().toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.UTF_8));
+            tokens.add(g.tokens());
+            logprobs.add(g.logprobs());
+        }
+        Columns.setInts((ListVector) out.getVector(2), tokens);
+        Columns.setFloats((ListVector) out.getVector(3), logprobs);
+        out.setRowCount(rows.size());
+        listener.putNext();
+        rows.clear();
+    }
+
+    /** The rows of a logprobs or self-certainty request: (row index, prompt, completion). */
+    private record ScoringRows(List<Integer> rows, List<int[]> prompts, List<int[]> completions) {}
+
+    private ScoringRows scoringRows(ObjectNode body, FlightStream reader, String op) {
+        requireKeys(body, Set.of("op", "model"), op);
+        requireSchema(reader.getSchema(), WorkerProtocol.LOGPROBS_REQUEST, op + " request");
+        List<Integer> rows = new ArrayList<>();
+        List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
+        while (reader.next()) {
+            VectorSchemaRoot in = reader.getRoot();
+            IntVector r = (IntVector) in.getVector(0);
+            for (int i = 0; i < in.getRowCount(); i++) {
+                rows.add(r.get(i));
+                prompts.add(Columns.ints((ListVector) in.getVector(1), i));
+                completions.add(Columns.ints((ListVector) in.getVector(2), i));
+            }
+        }
+        if (rows.isEmpty()) throw invalid(op + ": the request has no rows");
+        return new ScoringRows(rows, prompts, completions);
+    }
+
+    private void logprobs(ObjectNode body, FlightStream reader, ServerStreamListener listener) {
+        ScoringRows in = scoringRows(body, reader, "logprobs");
+        List<float[]> result = locked(() -> {
+            try {
+                return model(body, "model", "logprobs").logprobs(in.prompts(), in.completions());
+            } catch (IllegalArgumentException e) {
+                throw invalid("logprobs: " + e.getMessage());
+            }
+        });
+        try (VectorSchemaRoot out = VectorSchemaRoot.create(WorkerProtocol.LOGPROBS_RESULT, allocator)) {
+            listener.start(out);
+            out.allocateNew();
+            IntVector r = (IntVector) out.getVector(0);
+            for (int i = 0; i < in.rows().size(); i++) r.setSafe(i, in.rows().get(i));
+            Columns.setFloats((ListVector) out.getVector(1), result);
+            out.setRowCount(in.rows().size());
+            listener.putNext();
+            listener.completed();
+        }
+    }
+
+    private void selfCertainty(ObjectNode body, FlightStream reader, ServerStreamListener listener) {
+        ScoringRows in = scoringRows(body, reader, "self-certainty");
+        double[] result = locked(() -> {
+            try {
+                return model(body, "model", "self-certainty").selfCertainty(in.prompts(), in.completions());
+            } catch (IllegalArgumentException e) {
+                throw invalid("self-certainty: " + e.getMessage());
+            }
+        });
+        try (VectorSchemaRoot out = VectorSchemaRoot.create(WorkerProtocol.SELF_CERTAINTY_RESULT, allocator)) {
+            listener.start(out);
+            out.allocateNew();
+            IntVector r = (IntVector) out.getVector(0);
+            org.apache.arrow.vector.Float8Vector c = (org.apache.arrow.vector.Float8Vector) out.getVector(1);
+            for (int i = 0; i < in.rows().size(); i++) {
+                r.setSafe(i, in.rows().get(i));
+                c.setSafe(i, result[i]);
+            }
+            out.setRowCount(in.rows().size());
+            listener.putNext();
+            listener.completed();
+        }
+    }
+
+    private void train(ObjectNode body, FlightStream reader, ServerStreamListener listener) {
+        requireKeys(body, Set.of("op", "model", "learning_rate", "micro_batch_size", "objective"), "train");
+        Objective objective = WorkerProtocol.objective(body.get("objective"), "train");
+        requireSchema(reader.getSchema(), WorkerProtocol.TRAIN_REQUEST, "train request");
+        List<TrainSequence> rows = new ArrayList<>();
+        while (reader.next()) {
+            VectorSchemaRoot in = reader.getRoot();
+            IntVector start = (IntVector) in.getVector(1);
+            Float4Vector weight = (Float4Vector) in.getVector(2);
+            for (int i = 0; i < in.getRowCount(); i++) {
+                try {
+                    rows.add(new TrainSequence(Columns.ints((ListVector) in.getVector(0), i), start.get(i), weight.get(i),
+                            Columns.floats((ListVector) in.getVector(3), i), Columns.floats((ListVector) in.getVector(4), i),
+                            Columns.floats((ListVector) in.getVector(5), i)));
+                } catch (IllegalArgumentException e) {
+                    throw invalid("train: row " + rows.size() + ": " + e.getMessage());
+                }
+            }
+        }
+        TrainBatch batch;
+        try {
+            batch = new TrainBatch(rows, number(body, "learning_rate", Double.NaN, "train"),
+                    integer(body, "micro_batch_size", Math.max(1, rows.size()), "train"), objective);
+        } catch (IllegalArgumentException e) {
+            throw invalid("train: " + e.getMessage());
+        }
+        StepMetrics m = locked(() -> {
+            try {
+                return model(body, "model", "train").train(batch);
+            } catch (IllegalArgumentException e) {
+                throw invalid("train: " + e.getMessage());
+            }
+        });
+        try (VectorSchemaRoot out = VectorSchemaRoot.create(WorkerProtocol.TRAIN_RESULT, allocator)) {
+            listener.start(out);
+            out.allocateNew();
+            ((Float8Vector) out.getVector(0)).setSafe(0, m.loss());
+            ((Float8Vector) out.getVector(1)).setSafe(0, m.gradNorm());
+            ((Float8Vector) out.getVector(2)).setSafe(0, m.learningRate());
+            ((IntVector) out.getVector(3)).setSafe(0, m.tokens());
+            ObjectNode monitors = object();
+            m.monitors().forEach(monitors::put);
+            ((VarCharVector) out.getVector(4)).setSafe(0, WorkerProtocol.bytes(monitors));
+            out.setRowCount(1);
+            listener.putNext();
+            listener.completed();
+        }
+    }
+
+    // ------------------------------------------------------------------ weights
+
+    /** DoGet {@code {"op": "get-weights", "model": id}}: every weight, in chunks (schema {@link WorkerProtocol#WEIGHTS}). */
+    @Override
+    public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
+        try {
+            ObjectNode body = parse(ticket.getBytes(), "DoGet ticket");
+            requireKeys(body, Set.of("op", "model"), "get-weights");
+            if (!"get-weights".equals(body.path("op").asText()))
+                throw CallStatus.UNIMPLEMENTED.withDescription("DoGet serves only {\"op\": \"get-weights\", \"model\": ...}").toRuntimeException();
+            try (VectorSchemaRoot out = VectorSchemaRoot.create(WorkerProtocol.WEIGHTS, allocator)) {
+                listener.start(out);
+                locked(() -> {
+                    DjlEngine e = model(body, "model", "get-weights");
+                    requireNoLora(e, "get-weights");
+                    for (var w : e.model().weights().entrySet()) {
+                        byte[] bytes = w.getValue().toByteArray();
+                        long[] shape = w.getValue().getShape().getShape();
+                        for (int off = 0; off < bytes.length || off == 0; off += WEIGHT_CHUNK_BYTES) {
+                            int len = Math.min(WEIGHT_CHUNK_BYTES, bytes.length - off);
+                            out.allocateNew();
+                            ((VarCharVector) out.getVector(0)).setSafe(0, w.getKey().getBytes(StandardCharsets.UTF_8));
+                            ListVector shapeList = (ListVector) out.getVector(1);
+                            shapeList.startNewValue(0);
+                            BigIntVector dims = (BigIntVector) shapeList.getDataVector();
+                            for (int d = 0; d < shape.length; d++) dims.setSafe(d, shape[d]);
+                            dims.setValueCount(shape.length);
+                            shapeList.endValue(0, shape.length);
+                            ((BigIntVector) out.getVector(2)).setSafe(0, off / 4);
+                            ((VarBinaryVector) out.getVector(3)).setSafe(0, bytes, off, len);
+                            out.setRowCount(1);
+                            listener.putNext();
+                            if (bytes.length == 0) break;
+                        }
+                    }
+                    return null;
+                });
+                listener.completed();
+            }
+        } catch (RuntimeException e) {
+            listener.error(status(e, "get-weights"));
+        }
+    }
+
+    /**
+     * DoPut {@code {"op": "set-weights", "model": id}} with {@link WorkerProtocol#WEIGHTS} batches: each tensor is
+     * written when all its elements have arrived; the put fails unless every weight of the model arrived whole.
+     */
+    @Override
+    public Runnable acceptPut(CallContext context, FlightStream stream, StreamListener<PutResult> ack) {
+        return () -> {
+            try {
+                if (!stream.getDescriptor().isCommand()) throw invalid("DoPut: the descriptor must be a command {\"op\": \"set-weights\", \"model\": ...}");
+                ObjectNode body = parse(stream.getDescriptor().getCommand(), "DoPut descriptor");
+                requireKeys(body, Set.of("op", "model"), "set-weights");
+                if (!"set-weights".equals(body.path("op").asText()))
+                    throw CallStatus.UNIMPLEMENTED.withDescription("DoPut accepts only {\"op\": \"set-weights\", \"model\": ...}").toRuntimeException();
+                requireSchema(stream.getSchema(), WorkerProtocol.WEIGHTS, "set-weights");
+                long bytes = locked(() -> receiveWeights(model(body, "model", "set-weights"), stream));
+                try (PutResult result = PutResult.metadata(metadata(object().put("bytes", bytes)))) {
+                    ack.onNext(result);
+                }
+                ack.onCompleted();
+            } catch (RuntimeException e) {
+                ack.onError(status(e, "set-weights"));
+            }
+        };
+    }
+
+    private ArrowBuf metadata(ObjectNode body) {
+        byte[] b = WorkerProtocol.bytes(body);
+        ArrowBuf buf = allocator.buffer(b.length);
+        buf.writeBytes(b);
+        return buf;
+    }
+
+    private long receiveWeights(DjlEngine engine, FlightStream stream) {
+        requireNoLora(engine, "set-weights");
+        var weights = engine.model().weights();
+        Map<String, ByteBuffer> filling = new HashMap<>();
+        Map<String, Long> received = new HashMap<>();
+        long total = 0;
+        while (stream.next()) {
+            VectorSchemaRoot in = stream.getRoot();
+            VarCharVector names = (VarCharVector) in.getVector(0);
+            BigIntVector offsets = (BigIntVector) in.getVector(2);
+            VarBinaryVector data = (VarBinaryVector) in.getVector(3);
+            for (int i = 0; i < in.getRowCount(); i++) {
+                String name = new String(names.get(i), StandardCharsets.UTF_8);
+                var target = weights.get(name);
+                if (target == null) throw invalid("set-weights: the model has no weight '" + name + "'; send the names get-weights lists");
+                long size = target.getShape().size();
+                long offset = offsets.get(i);
+                int start = data.getStartOffset(i), len = data.getEndOffset(i) - start;
+                if (len % 4 != 0 || offset < 0 || offset + len / 4 > size)
+                    throw invalid("set-weights: chunk of '" + name + "' at element " + offset + " with " + len + " bytes does not fit its "
+                            + size + " float32 elements");
+                ByteBuffer buf = filling.computeIfAbsent(name, k -> ByteBuffer.allocateDirect(Math.toIntExact(size * 4)).order(ByteOrder.LITTLE_ENDIAN));
+                // One bulk copy from the Arrow buffer into the tensor's staging buffer.
+                buf.put(Math.toIntExact(offset * 4), data.getDataBuffer().nioBuffer(start, len), 0, len);
+                long got = received.merge(name, (long) len / 4, Long::sum);
+                total += len;
+                if (got == size) {
+                    target.set(buf.rewind());
+                    filling.remove(name);
+                }
+            }
+        }
+        for (var w : weights.entrySet()) {
+            long got = received.getOrDefault(w.getKey(), 0L);
+            if (got != w.getValue().getShape().size())
+                throw invalid("set-weights: weight '" + w.getKey() + "' got " + got + " of " + w.getValue().getShape().size()
+                        + " elements; send every weight whole (the model now holds a mix: send them again)");
+        }
+        engine.resetOptimizer();
+        return total;
+    }
+
+    private static void requireNoLora(DjlEngine e, String what) {
+        if (e.lora().isPresent())
+            throw CallStatus.UNIMPLEMENTED.withDescription(what + ": streamed weights cover full models only and this one has LoRA"
+                    + " adapters; move it with save-checkpoint and set-weights {\"path\": ...} instead").toRuntimeException();
+    }
+
+    /** Maps engine and protocol errors to Flight statuses; anything unexpected is INTERNAL with its message. */
+    static FlightRuntimeException status(RuntimeException e, String what) {
+        if (e instanceof FlightRuntimeException f) return f;
+        if (e instanceof IllegalArgumentException) return invalid(what + ": " + e.getMessage());
+        if (e instanceof IllegalStateException) return CallStatus.INVALID_ARGUMENT.withDescription(what + ": " + e.getMessage()).toRuntimeException();
+        LOG.warn("{} failed", what, e);
+        return CallStatus.INTERNAL.withDescription(what + " failed on the worker: " + e).withCause(e).toRuntimeException();
+    }
+}

@@ -1,0 +1,113 @@
+package io.autodidact.worker;
+
+import io.autodidact.engine.djl.EngineOptions;
+import io.autodidact.flight.BearerAuth;
+import io.autodidact.flight.FlightService;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.arrow.flight.FlightServer;
+import org.apache.arrow.flight.FlightServerMiddleware;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+
+/**
+ * An accelerator worker: a Flight server speaking the worker protocol ({@code flight/worker-protocol.md}) over
+ * in-process DJL engines, with bearer-token auth and the protocol-version check on every call.
+ */
+public final class WorkerServer implements AutoCloseable {
+
+    /**
+     * @param host   interface to bind ({@code 0.0.0.0} for all)
+     * @param port   TCP port, 0 for any free one
+     * @param tokens bearer tokens accepted; at least one
+     */
+    public record Config(String host, int port, Set<String> tokens, EngineOptions engine) {
+        public Config {
+            Objects.requireNonNull(host, "host");
+            if (host.isBlank()) throw new IllegalArgumentException("host must not be blank; use 0.0.0.0 or 127.0.0.1");
+            if (port < 0 || port > 65_535) throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
+            tokens = Set.copyOf(tokens);
+            if (tokens.isEmpty())
+                throw new IllegalArgumentException("a worker needs at least one bearer token: pass --token or set AUTODIDACT_WORKER_TOKEN");
+            Objects.requireNonNull(engine, "engine");
+        }
+    }
+
+    /** The variable whose value a worker accepts as a token and a remote engine sends. */
+    public static final String TOKEN_ENV = "AUTODIDACT_WORKER_TOKEN";
+
+    private final BufferAllocator allocator;
+    private final FlightServer server;
+    private final WorkerProducer producer;
+    private final Config config;
+    private boolean closed;
+
+    private WorkerServer(Config config, BufferAllocator allocator, FlightServer server, WorkerProducer producer) {
+        this.config = config;
+        this.allocator = allocator;
+        this.server = server;
+        this.producer = producer;
+    }
+
+    public static WorkerServer start(Config config) {
+        // Load libtorch before answering anything: the first worker-info must not spend a supervisor's deadline on it.
+        ai.djl.engine.Engine.getInstance();
+        BufferAllocator allocator = new RootAllocator();
+        WorkerServer[] self = new WorkerServer[1];
+        try {
+            var producer = new WorkerProducer(allocator, config.engine(), () -> {
+                if (self[0] != null) self[0].close();
+            });
+            FlightServer server = FlightServer.builder(allocator, Location.forGrpcInsecure(config.host(), config.port()), producer)
+                    .headerAuthenticator(new BearerAuth(config.tokens()))
+                    .middleware(FlightServerMiddleware.Key.of(WorkerProtocol.VERSION_HEADER), new ProtocolVersionCheck.Factory())
+                    .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) n -> n.flowControlWindow(FlightService.FLOW_WINDOW))
+                    .build();
+            server.start();
+            self[0] = new WorkerServer(config, allocator, server, producer);
+            return self[0];
+        } catch (IOException e) {
+            allocator.close();
+            throw new UncheckedIOException("could not start the worker on " + config.host() + ":" + config.port() + ": " + e.getMessage()
+                    + " (is the port taken? choose another with --port)", e);
+        }
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    /** {@code host:port} as a run config's {@code engine.workers} names it. */
+    public String address() {
+        return (config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host()) + ":" + port();
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            server.shutdown();
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) server.close();
+            else server.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close();
+        try {
+            allocator.close();
+        } catch (IllegalStateException leak) {
+            org.slf4j.LoggerFactory.getLogger(WorkerServer.class).warn("Arrow memory still held at shutdown: {}", leak.getMessage());
+        }
+    }
+}
