@@ -33,6 +33,9 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue a reproduction that stopped or was killed.")
     Path resume;
 
+    @Option(names = "--base", paramLabel = "RUN_DIR", description = "Reuse the base policy of a finished run (its iteration-0 checkpoint) instead of bootstrapping one.")
+    Path base;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config value of the base and every arm (e.g. to shrink it).")
     List<String> overrides = new ArrayList<>();
 
@@ -58,7 +61,7 @@ final class ReproduceCommand implements Callable<Integer> {
             Path dir = runDir != null ? runDir : Path.of("runs", "reproduce-" + r.name() + "-s" + seed + "-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             System.out.println("Reproduction " + dir);
-            summary = reproducer.start(r, seed, overrides, dir);
+            summary = reproducer.start(r, seed, overrides, dir, java.util.Optional.ofNullable(base));
         }
         Reproducer.print(summary, System.out);
         return 0;

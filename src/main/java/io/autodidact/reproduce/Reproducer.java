@@ -55,15 +55,28 @@ public final class Reproducer {
 
     /** Starts {@code r} in the new directory {@code dir}; {@code overrides} apply to the base and every arm. */
     public Map<String, Object> start(Reproduction r, long seed, List<String> overrides, Path dir) {
+        return start(r, seed, overrides, dir, java.util.Optional.empty());
+    }
+
+    /**
+     * As {@link #start(Reproduction, long, List, Path)}, with the base policy taken from a finished run ({@code base}:
+     * its iteration-0 checkpoint) instead of bootstrapping one: reproductions on one base config and seed can share it.
+     */
+    public Map<String, Object> start(Reproduction r, long seed, List<String> overrides, Path dir, java.util.Optional<Path> base) {
         if (Files.exists(dir))
             throw new IllegalArgumentException("directory " + dir + " already exists; resume it with --resume " + dir + " or choose another --run-dir");
+        base.ifPresent(b -> {
+            if (!Files.isRegularFile(b.resolve("run.yaml")) || !RunDirectory.open(b).checkpoints().isComplete(0))
+                throw new IllegalArgumentException("--base " + b + " is not a run directory with a complete iteration-0 checkpoint");
+        });
         validate(r, seed, overrides); // every arm's config, before any work starts
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("reproduction", r.name());
         meta.put("seed", seed);
         meta.put("overrides", overrides);
+        base.ifPresent(b -> meta.put("base", b.toAbsolutePath().toString()));
         writeJson(dir.resolve("reproduction.json"), meta);
-        return run(r, seed, overrides, dir);
+        return run(r, seed, overrides, dir, base.map(Path::toAbsolutePath).orElse(dir.resolve("base")));
     }
 
     /** Continues the reproduction in {@code dir} from where it stopped. */
@@ -77,33 +90,47 @@ public final class Reproducer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
+        Path base = meta.get("base") instanceof String b ? Path.of(b) : dir.resolve("base");
         return run(byName.apply((String) meta.get("reproduction")), ((Number) meta.get("seed")).longValue(),
-                (List<String>) meta.get("overrides"), dir);
+                (List<String>) meta.get("overrides"), dir, base);
     }
 
-    private void validate(Reproduction r, long seed, List<String> overrides) {
+    static void validate(Reproduction r, long seed, List<String> overrides) {
         RunLauncher.validate(spec(r, baseOverrides(r, seed, overrides)));
         for (Arm arm : r.arms()) RunLauncher.validate(spec(r, armOverrides(r, arm, seed, overrides, null))); // no base checkpoint yet
     }
 
-    private Map<String, Object> run(Reproduction r, long seed, List<String> overrides, Path dir) {
-        Path baseDir = dir.resolve("base");
+    private Map<String, Object> run(Reproduction r, long seed, List<String> overrides, Path dir, Path baseDir) {
         log.printf("== reproduce %s (seed %d): %s%n", r.name(), seed, r.claim());
         log.println("-- base policy: " + baseDir);
-        finish(baseDir, () -> spec(r, baseOverrides(r, seed, overrides)));
+        RunSpec baseSpec = spec(r, baseOverrides(r, seed, overrides));
+        finish(baseDir, () -> baseSpec);
         Path checkpoint = RunDirectory.open(baseDir).checkpoints().directory(0).toAbsolutePath();
         Map<String, ArmResult> results = new LinkedHashMap<>();
+        Map<String, Path> armDirs = new LinkedHashMap<>();
         List<ComparisonReport.Arm> reportArms = new ArrayList<>();
         for (Arm arm : r.arms()) {
             Path armDir = dir.resolve("arms").resolve(arm.label());
             log.println("-- arm " + arm.label() + ": " + armDir);
             finish(armDir, () -> spec(r, armOverrides(r, arm, seed, overrides, checkpoint)));
             RunDirectory run = RunDirectory.open(armDir);
+            armDirs.put(arm.label(), armDir);
             results.put(arm.label(), result(arm.label(), run));
             reportArms.add(ComparisonReport.Arm.of(run, arm.label()));
         }
-        Verdict verdict = r.judge().judge(results);
+        Map<String, Map<String, Double>> probes = new LinkedHashMap<>();
+        for (Reproduction.Probe probe : r.probes()) {
+            Path file = dir.resolve("probes").resolve(probe.name() + ".json");
+            if (!Files.isRegularFile(file)) {
+                log.println("-- probe " + probe.name());
+                Map<String, Double> figures = probe.measure(new Reproduction.ProbeContext(baseSpec, checkpoint, armDirs, engines.apply(baseSpec)));
+                writeJson(file, new LinkedHashMap<>(figures));
+            }
+            probes.put(probe.name(), readFigures(file));
+        }
+        Verdict verdict = r.judge().judge(results, probes);
         Map<String, Object> summary = summary(r, seed, results, verdict);
+        if (!probes.isEmpty()) summary.put("probes", probes);
         writeJson(dir.resolve("summary.json"), summary);
         String notes = "<p><b>Claim.</b> " + escape(r.claim()) + "</p>\n<p><b>" + (verdict.held() ? "Held" : "Did not hold")
                 + ".</b> " + escape(verdict.explanation()) + "</p>";
@@ -194,7 +221,15 @@ public final class Reproducer {
         return s;
     }
 
-    private static void writeJson(Path file, Map<String, Object> value) {
+    private static Map<String, Double> readFigures(Path file) {
+        try {
+            return JSON.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, Double>>() {});
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    private static void writeJson(Path file, Map<String, ?> value) {
         try {
             AtomicFiles.write(file, JSON.writeValueAsBytes(value));
         } catch (IOException e) {

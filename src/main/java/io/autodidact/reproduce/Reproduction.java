@@ -17,7 +17,13 @@ import java.util.Set;
  * @param baseOverrides {@code key=value} changes to it shared by every arm (values are YAML, so {@code recipe={...}}
  *                      replaces a whole section)
  */
-public record Reproduction(String name, String claim, String baseConfig, List<String> baseOverrides, List<Arm> arms, Judge judge) {
+public record Reproduction(String name, String claim, String baseConfig, List<String> baseOverrides, List<Arm> arms, List<Probe> probes,
+                           Judge judge) {
+
+    /** A reproduction judged on its arms alone. */
+    public Reproduction(String name, String claim, String baseConfig, List<String> baseOverrides, List<Arm> arms, Judge judge) {
+        this(name, claim, baseConfig, baseOverrides, arms, List.of(), judge);
+    }
 
     public Reproduction {
         Objects.requireNonNull(name, "name");
@@ -26,6 +32,7 @@ public record Reproduction(String name, String claim, String baseConfig, List<St
         Objects.requireNonNull(judge, "judge");
         baseOverrides = List.copyOf(baseOverrides);
         arms = List.copyOf(arms);
+        probes = List.copyOf(probes);
         if (arms.size() < 2) throw new IllegalArgumentException("reproduction " + name + " needs a baseline and at least one more arm");
         Set<String> labels = new HashSet<>();
         for (Arm a : arms)
@@ -84,9 +91,33 @@ public record Reproduction(String name, String claim, String baseConfig, List<St
         }
     }
 
+    /**
+     * A measurement beside the arms' own metrics (e.g. best-of-N selection on the base policy), taken once after every
+     * arm finished and stored, so a resumed reproduction does not take it again.
+     */
+    public interface Probe {
+        String name();
+
+        /** Figures by name; finite numbers only. */
+        Map<String, Double> measure(ProbeContext context);
+    }
+
+    /**
+     * What a probe may use.
+     *
+     * @param baseSpec       the base run's config (task, eval sets, generation limits)
+     * @param baseCheckpoint the shared base policy
+     * @param armDirs        each arm's run directory, by label
+     */
+    public record ProbeContext(io.autodidact.loop.RunSpec baseSpec, java.nio.file.Path baseCheckpoint, Map<String, java.nio.file.Path> armDirs,
+                               io.autodidact.engine.EngineFactory engines) {}
+
     @FunctionalInterface
     public interface Judge {
-        /** @param arms by label, in the reproduction's order */
-        Verdict judge(Map<String, ArmResult> arms);
+        /**
+         * @param arms   by label, in the reproduction's order
+         * @param probes each probe's figures, by probe name
+         */
+        Verdict judge(Map<String, ArmResult> arms, Map<String, Map<String, Double>> probes);
     }
 }

@@ -29,10 +29,28 @@ class ReproducerTest {
 
     private final AtomicReference<Map<String, Reproduction.ArmResult>> judged = new AtomicReference<>();
 
+    private final java.util.concurrent.atomic.AtomicInteger probeCalls = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Measures the base checkpoint's parameter files, to prove a probe sees the shared base and every arm. */
+    private final Reproduction.Probe probe = new Reproduction.Probe() {
+        @Override
+        public String name() {
+            return "files";
+        }
+
+        @Override
+        public Map<String, Double> measure(Reproduction.ProbeContext c) {
+            probeCalls.incrementAndGet();
+            assertTrue(Files.isRegularFile(c.baseCheckpoint().resolve("model.safetensors")));
+            return Map.of("arms", (double) c.armDirs().size());
+        }
+    };
+
     private Reproduction tiny() {
         return new Reproduction("tiny", "continuing beats restarting", "/reproduce/tiny.yaml", List.of("iterations=1"),
-                List.of(new Arm("continue", List.of()), new Arm("restart", List.of("recipe.restart_from_base=true"))),
-                arms -> {
+                List.of(new Arm("continue", List.of()), new Arm("restart", List.of("recipe.restart_from_base=true"))), List.of(probe),
+                (arms, probes) -> {
+                    assertEquals(Map.of("files", Map.of("arms", 2.0)), probes);
                     judged.set(arms);
                     return new Verdict(arms.get("continue").finalAccuracy() >= arms.get("restart").finalAccuracy(), "compared",
                             Map.of("n", arms.size()));
@@ -66,6 +84,8 @@ class ReproducerTest {
         assertEquals("tiny", summary.get("reproduction"));
         assertEquals(Map.of("n", 2), summary.get("numbers"));
         assertTrue(((Map<?, ?>) summary.get("arms")).containsKey("restart"));
+        assertEquals(Map.of("files", Map.of("arms", 2.0)), summary.get("probes"));
+        assertEquals(1, probeCalls.get());
     }
 
     @Test
@@ -91,13 +111,16 @@ class ReproducerTest {
         assertEquals(72L, judged.get().get("restart").samplesGenerated(), "the interrupted arm completed with every sample once");
         assertTrue(Files.isRegularFile(out.resolve("summary.json")));
         assertEquals(5, ((Number) summary.get("seed")).intValue());
+        assertEquals(1, probeCalls.get(), "the probe ran once, after the arms");
+        reproducer(LoopEvents.NONE).resume(out, name -> tiny());
+        assertEquals(1, probeCalls.get(), "a finished probe is read back, not taken again");
     }
 
     @Test
     void aBadArmConfigIsRefusedBeforeAnyWorkStarts() {
         Path out = dir.resolve("r");
         Reproduction bad = new Reproduction("bad", "c", "/reproduce/tiny.yaml", List.of(),
-                List.of(new Arm("a", List.of()), new Arm("b", List.of("recipe.samplez=3"))), arms -> new Verdict(true, "", Map.of()));
+                List.of(new Arm("a", List.of()), new Arm("b", List.of("recipe.samplez=3"))), (arms, probes) -> new Verdict(true, "", Map.of()));
         var e = assertThrows(IllegalArgumentException.class, () -> reproducer(LoopEvents.NONE).start(bad, 0, List.of(), out));
         assertTrue(e.getMessage().contains("samplez"), e.getMessage());
         assertFalse(Files.exists(out), "nothing written");

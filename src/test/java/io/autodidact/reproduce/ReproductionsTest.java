@@ -1,0 +1,92 @@
+package io.autodidact.reproduce;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.autodidact.loop.IterationMetrics;
+import io.autodidact.loop.RewardStats;
+import io.autodidact.reproduce.Reproduction.ArmResult;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The registered reproductions' configs and the judges' arithmetic on hand-made arms. */
+class ReproductionsTest {
+
+    @Test
+    void everyRegisteredReproductionHasArmsThatValidate() {
+        assertEquals(List.of("grpo", "bstar", "self-consistency", "self-certainty", "sec"), Reproductions.all().stream().map(Reproduction::name).toList());
+        for (Reproduction r : Reproductions.all()) Reproducer.validate(r, 0, List.of());
+    }
+
+    /** An arm whose headline is {@code accuracy[i]} at iteration i, with {@code samples} generated per iteration after 0. */
+    static ArmResult arm(String label, double[] accuracy, int samples, Map<String, double[]> extra) {
+        List<IterationMetrics> rows = new ArrayList<>();
+        for (int i = 0; i < accuracy.length; i++) {
+            Map<String, Double> e = new LinkedHashMap<>();
+            final int it = i;
+            extra.forEach((k, v) -> e.put(k, v[it]));
+            rows.add(new IterationMetrics(i, accuracy[i], Map.of(), 0, Map.of(), i == 0 ? 0 : samples, 0, 0, Double.NaN, RewardStats.EMPTY,
+                    Map.of(), e));
+        }
+        List<Double> headline = new ArrayList<>();
+        for (double a : accuracy) headline.add(a);
+        return new ArmResult(label, label, rows, headline, (long) samples * (accuracy.length - 1), 1);
+    }
+
+    @Test
+    void secHoldsWhenItReachesTheTargetSoonerAndItsBestArmMovesToHarderDifficulties() {
+        ArmResult uniform = arm("uniform", new double[] {0.2, 0.3, 0.4, 0.5, 0.6}, 1000, Map.of());
+        // target = 0.2 + 0.9 * 0.4 = 0.56: uniform reaches it at iteration 4 (4,000 samples), SEC at iteration 2 (2,000).
+        ArmResult sec = arm("sec", new double[] {0.2, 0.45, 0.58, 0.6, 0.61}, 1000, Map.of(
+                "curriculum_q_1", new double[] {Double.NaN, 0.5, 0.2, 0.1, 0.1},
+                "curriculum_q_5", new double[] {Double.NaN, 0.1, 0.3, 0.4, 0.6}));
+        var v = Reproductions.judgeSec(Map.of("uniform", uniform, "sec", sec), Map.of());
+        assertEquals(4000L, v.numbers().get("uniform_samples_to_target"));
+        assertEquals(2000L, v.numbers().get("sec_samples_to_target"));
+        assertEquals(1, v.numbers().get("sec_best_arm_first"));
+        assertEquals(5, v.numbers().get("sec_best_arm_last"));
+        assertTrue(v.held(), v.explanation());
+
+        ArmResult slow = arm("sec", new double[] {0.2, 0.3, 0.4, 0.5, 0.55}, 1000, Map.of());
+        var never = Reproductions.judgeSec(Map.of("uniform", uniform, "sec", slow), Map.of());
+        assertFalse(never.held());
+        assertTrue(never.explanation().contains("never"), never.explanation());
+    }
+
+    @Test
+    void selfConsistencyNeedsHalfOfLabelledStarsGain() {
+        ArmResult star = arm("star", new double[] {0.2, 0.6}, 1000, Map.of());
+        assertTrue(Reproductions.judgeSelfConsistency(Map.of("star", star, "self-consistency", arm("sc", new double[] {0.2, 0.41}, 1000, Map.of())),
+                Map.of()).held());
+        assertFalse(Reproductions.judgeSelfConsistency(Map.of("star", star, "self-consistency", arm("sc", new double[] {0.2, 0.39}, 1000, Map.of())),
+                Map.of()).held());
+    }
+
+    @Test
+    void bstarComparesExplorationTrendsOverTheIterationsThatLoggedThem() {
+        ArmResult star = arm("star", new double[] {0.2, 0.5, 0.6}, 1000, Map.of(
+                "train_pass_at_k", new double[] {Double.NaN, 0.9, 0.8}, "train_distinct_correct", new double[] {Double.NaN, 2.0, 1.5}));
+        ArmResult bstar = arm("bstar", new double[] {0.2, 0.5, 0.62}, 1000, Map.of(
+                "train_pass_at_k", new double[] {Double.NaN, 0.9, 0.92}, "train_distinct_correct", new double[] {Double.NaN, 2.0, 2.0},
+                "temperature", new double[] {Double.NaN, 0.8, 1.1}));
+        var v = Reproductions.judgeBstar(Map.of("star", star, "bstar", bstar), Map.of());
+        assertEquals(-0.1, (double) v.numbers().get("star_train_pass_at_k_change"), 1e-12);
+        assertTrue(v.held(), v.explanation());
+        var reversed = Reproductions.judgeBstar(Map.of("star", bstar, "bstar", star), Map.of());
+        assertFalse(reversed.held());
+    }
+
+    @Test
+    void selfCertaintyNeedsBestOfNAboveRandomNearMajorityAndSharpeningToHelp() {
+        Map<String, Map<String, Double>> probe = Map.of(BestOfNProbe.NAME,
+                Map.of("random", 0.4, "most_certain", 0.5, "borda", 0.52, "majority", 0.52, "oracle", 0.8, "n", 8.0));
+        ArmResult star = arm("star", new double[] {0.4, 0.7}, 1000, Map.of());
+        assertTrue(Reproductions.judgeSelfCertainty(Map.of("star", star, "sharpen-sft", arm("s", new double[] {0.4, 0.45}, 1000, Map.of())), probe).held());
+        assertFalse(Reproductions.judgeSelfCertainty(Map.of("star", star, "sharpen-sft", arm("s", new double[] {0.4, 0.38}, 1000, Map.of())), probe).held());
+        Map<String, Map<String, Double>> far = Map.of(BestOfNProbe.NAME,
+                Map.of("random", 0.4, "most_certain", 0.45, "borda", 0.5, "majority", 0.55, "oracle", 0.8, "n", 8.0));
+        assertFalse(Reproductions.judgeSelfCertainty(Map.of("star", star, "sharpen-sft", arm("s", new double[] {0.4, 0.45}, 1000, Map.of())), far).held());
+    }
+}
