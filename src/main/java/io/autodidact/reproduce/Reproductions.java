@@ -14,7 +14,7 @@ public final class Reproductions {
 
     /** GRPO's recipe section: the same one {@code configs/recipes/grpo-addition.yaml} uses. */
     static final String GRPO_RECIPE = "{name: grpo, samples: 8, temperature: 1.0, advantage: grpo, dynamic_sampling: true, epochs: 1,"
-            + " batch_size: 256, lr: 1.0e-3, lr_schedule: constant, eps_low: 0.2, eps_high: 0.28, kl_coef: 0.0, averaging: token, kernel: java}";
+            + " batch_size: 256, lr: 1.0e-4, lr_schedule: constant, eps_low: 0.2, eps_high: 0.28, kl_coef: 0.0, averaging: token, kernel: java}";
 
     /**
      * GRPO against STaR on the demo's task and base model, each with 120,000 generated samples: STaR as the
