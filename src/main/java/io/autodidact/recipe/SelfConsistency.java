@@ -31,6 +31,12 @@ import java.util.stream.Stream;
  * instead takes the first answer seen among the tied ({@code on_tie: first}) and has no vote-share threshold
  * ({@code min_vote_share: 0}). The stored reward of a sample is the vote share of its own answer (0 without one), so
  * the rollouts keep the vote; the update still sees the 0/1 agreement reward.
+ *
+ * <p>Checked against the paper (arXiv 2504.16084, abstract and method as published): the reward is
+ * {@code 1[ans(y) == majority]} over the extracted answers, the method is RL (GRPO/PPO) on it, and the claim is that
+ * pass@1 rises past the initial model's maj@n. Not confirmed from the pages we could reach: TTRL voting over N = 64
+ * samples and training on n = 32 (seen only in derived scripts); K here is one number for both, and "vote over N, train
+ * on the first n" is not offered yet.
  */
 public final class SelfConsistency implements Recipe {
     public static final String NAME = "self-consistency";
