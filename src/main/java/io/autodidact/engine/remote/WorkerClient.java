@@ -141,38 +141,28 @@ final class WorkerClient implements AutoCloseable {
     }
 
     List<float[]> logprobs(String model, List<int[]> prompts, List<int[]> completions, long deadlineMillis) {
-        ObjectNode op = WorkerProtocol.object().put("op", "logprobs").put("model", model);
         float[][] out = new float[prompts.size()][];
-        try (var exchange = client.doExchange(FlightDescriptor.command(WorkerProtocol.bytes(op)), options(deadlineMillis));
-                VectorSchemaRoot request = VectorSchemaRoot.create(WorkerProtocol.LOGPROBS_REQUEST, allocator)) {
-            request.allocateNew();
-            IntVector r = (IntVector) request.getVector(0);
-            for (int i = 0; i < prompts.size(); i++) r.setSafe(i, i);
-            Columns.setInts((ListVector) request.getVector(1), prompts);
-            Columns.setInts((ListVector) request.getVector(2), completions);
-            request.setRowCount(prompts.size());
-            exchange.getWriter().start(request);
-            exchange.getWriter().putNext();
-            exchange.getWriter().completed();
-            FlightStream reader = exchange.getReader();
-            while (reader.next()) {
-                VectorSchemaRoot in = reader.getRoot();
-                IntVector rows = (IntVector) in.getVector(0);
-                for (int i = 0; i < in.getRowCount(); i++) out[rows.get(i)] = Columns.floats((ListVector) in.getVector(1), i);
-            }
-        } catch (FlightRuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("logprobs on worker " + address + " failed: " + e.getMessage(), e);
-        }
-        for (int i = 0; i < out.length; i++)
-            if (out[i] == null) throw new IllegalStateException("worker " + address + " returned no logprobs for row " + i);
-        return List.of(out);
+        boolean[] seen = scoringExchange("logprobs", model, prompts, completions, deadlineMillis,
+                (in, i, row) -> out[row] = Columns.floats((ListVector) in.getVector(1), i));
+        return checked(seen, "logprobs", List.of(out));
     }
 
     double[] selfCertainty(String model, List<int[]> prompts, List<int[]> completions, long deadlineMillis) {
-        ObjectNode op = WorkerProtocol.object().put("op", "self-certainty").put("model", model);
         double[] out = new double[prompts.size()];
+        boolean[] seen = scoringExchange("self-certainty", model, prompts, completions, deadlineMillis,
+                (in, i, row) -> out[row] = ((org.apache.arrow.vector.Float8Vector) in.getVector(1)).get(i));
+        return checked(seen, "self-certainty", out);
+    }
+
+    /** Reads result row {@code i} of batch {@code in}, which answers request row {@code row}. */
+    private interface ResultRow {
+        void read(VectorSchemaRoot in, int i, int row);
+    }
+
+    /** One logprobs-schema exchange ({@code logprobs} or {@code self-certainty}); returns which request rows were answered. */
+    private boolean[] scoringExchange(String opName, String model, List<int[]> prompts, List<int[]> completions, long deadlineMillis,
+                                      ResultRow onRow) {
+        ObjectNode op = WorkerProtocol.object().put("op", opName).put("model", model);
         boolean[] seen = new boolean[prompts.size()];
         try (var exchange = client.doExchange(FlightDescriptor.command(WorkerProtocol.bytes(op)), options(deadlineMillis));
                 VectorSchemaRoot request = VectorSchemaRoot.create(WorkerProtocol.LOGPROBS_REQUEST, allocator)) {
@@ -189,20 +179,23 @@ final class WorkerClient implements AutoCloseable {
             while (reader.next()) {
                 VectorSchemaRoot in = reader.getRoot();
                 IntVector rows = (IntVector) in.getVector(0);
-                org.apache.arrow.vector.Float8Vector values = (org.apache.arrow.vector.Float8Vector) in.getVector(1);
                 for (int i = 0; i < in.getRowCount(); i++) {
-                    out[rows.get(i)] = values.get(i);
+                    onRow.read(in, i, rows.get(i));
                     seen[rows.get(i)] = true;
                 }
             }
         } catch (FlightRuntimeException e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException("self-certainty on worker " + address + " failed: " + e.getMessage(), e);
+            throw new IllegalStateException(opName + " on worker " + address + " failed: " + e.getMessage(), e);
         }
+        return seen;
+    }
+
+    private <T> T checked(boolean[] seen, String opName, T result) {
         for (int i = 0; i < seen.length; i++)
-            if (!seen[i]) throw new IllegalStateException("worker " + address + " returned no self-certainty for row " + i);
-        return out;
+            if (!seen[i]) throw new IllegalStateException("worker " + address + " returned no " + opName + " for row " + i);
+        return result;
     }
 
     StepMetrics train(String model, TrainBatch batch, long deadlineMillis) {
