@@ -40,7 +40,7 @@ class BestOfNCommandTest {
             all[all.length - 1] = tok.eosId();
             rows.add(new TrainSequence(all, p.length));
         }
-        for (int s = 0; s < 150; s++) engine.train(new TrainBatch(rows.subList((s * 32) % 256, (s * 32) % 256 + 32), 5e-3));
+        for (int s = 0; s < 400; s++) engine.train(new TrainBatch(rows.subList((s * 32) % 256, (s * 32) % 256 + 32), 5e-3));
         return engine;
     }
 
