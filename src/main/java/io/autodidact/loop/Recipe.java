@@ -58,6 +58,14 @@ public interface Recipe {
         return 0;
     }
 
+    /**
+     * How GENERATE samples a part, for recipes that change how samples are produced (hints, second attempts, search);
+     * empty: {@code sampling(...).n()} plain samples per problem (plus rationalization, when asked for).
+     */
+    default Optional<Sampler> sampler() {
+        return Optional.empty();
+    }
+
     /** The recipe's resolved options, for run.yaml and the API. */
     Map<String, Object> options();
 

@@ -20,6 +20,7 @@ import io.autodidact.loop.Problem;
 import io.autodidact.loop.Recipe;
 import io.autodidact.loop.RewardStats;
 import io.autodidact.loop.Rollout;
+import io.autodidact.loop.Sampler;
 import io.autodidact.loop.RunSpec;
 import io.autodidact.loop.Stage;
 import io.autodidact.loop.Workload;
@@ -350,12 +351,13 @@ public final class LoopRunner {
             List<int[]> prompts = new ArrayList<>(part.size());
             for (Problem pr : part) prompts.add(engine.tokenizer().encode(pr.prompt()));
             SamplingParams params = recipe.sampling(it, spec.generate().maxNewTokens(), mix(spec.seed(), it, p));
-            List<Generation> gens = engine.generate(prompts, params);
-            List<Rollout> out = new ArrayList<>(gens.size());
-            for (Generation g : gens)
-                out.add(new Rollout(it, part.get(g.promptIndex()).id(), g.sampleIndex(), prompts.get(g.promptIndex()), g.tokens(),
-                        g.logprobs(), g.text(), g.finishReason().name().toLowerCase(), params.temperature(), 0, false, false, 0, ""));
-            if (recipe.rationalizationSamples() > 0) out.addAll(rationalize(it, p, part, prompts, out, params, engine));
+            List<Rollout> out;
+            if (recipe.sampler().isPresent()) {
+                out = recipe.sampler().get().sample(samplerContext(it, p, part, prompts, params, engine));
+            } else {
+                out = plainSamples(it, part, prompts, params, engine);
+                if (recipe.rationalizationSamples() > 0) out.addAll(rationalize(it, p, part, prompts, out, params, engine));
+            }
             Path file = rollouts.partFile(it, p);
             try {
                 Files.deleteIfExists(file); // a part written just before a crash, never journaled: redo it
@@ -366,12 +368,36 @@ public final class LoopRunner {
             dir.journal().recordPart(it, Stage.GENERATE.name(), p, Map.of("rollouts", out.size()));
             samples += out.size();
             long generated = 0;
-            for (Generation g : gens) generated += g.tokens().length;
+            for (Rollout r : out) generated += r.completionTokens().length;
             events.tokens(it, Stage.GENERATE, generated);
             events.partFinished(it, Stage.GENERATE, p);
             events.progress(it, Stage.GENERATE, (long) Math.min(problems.size(), (p + 1) * partSize));
         }
         record(it, Stage.GENERATE, t0, Map.of("parts", parts, "rollouts_this_session", samples));
+    }
+
+    private static List<Rollout> plainSamples(int it, List<Problem> part, List<int[]> prompts, SamplingParams params, PolicyEngine engine) {
+        List<Generation> gens = engine.generate(prompts, params);
+        List<Rollout> out = new ArrayList<>(gens.size());
+        for (Generation g : gens)
+            out.add(new Rollout(it, part.get(g.promptIndex()).id(), g.sampleIndex(), prompts.get(g.promptIndex()), g.tokens(),
+                    g.logprobs(), g.text(), g.finishReason().name().toLowerCase(), params.temperature(), 0, false, false, 0, ""));
+        return out;
+    }
+
+    private Sampler.Context samplerContext(int it, int p, List<Problem> part, List<int[]> prompts, SamplingParams params, PolicyEngine engine) {
+        List<Problem> problems = List.copyOf(part);
+        List<int[]> tokenized = List.copyOf(prompts);
+        return new Sampler.Context() {
+            @Override public int iteration() { return it; }
+            @Override public int part() { return p; }
+            @Override public List<Problem> problems() { return problems; }
+            @Override public List<int[]> prompts() { return tokenized; }
+            @Override public SamplingParams params() { return params; }
+            @Override public PolicyEngine policy() { return engine; }
+            @Override public Workload workload() { return workload; }
+            @Override public List<Rollout> plain() { return plainSamples(it, problems, tokenized, params, engine); }
+        };
     }
 
     /**
