@@ -27,7 +27,9 @@ final class CatalogController {
                 Grpo.OPTIONS), entry(SelfCertainty.NAME, "label-free sharpening: fine-tune on the most self-certain samples, or self-certainty as the GRPO reward",
                 SelfCertainty.OPTIONS), entry(BStar.NAME, "B-STaR: STaR whose temperature and reward threshold are chosen each iteration by the balance score",
                 BStar.OPTIONS), entry(SelfConsistency.NAME, "Label-free: the majority answer of K samples is the pseudo-label; STaR or GRPO update",
-                SelfConsistency.OPTIONS));
+                SelfConsistency.OPTIONS), entry(io.autodidact.recipe.mcts.RestMcts.NAME,
+                "ReST-MCTS*: PRM-guided tree search over steps; verified traces train the policy, inferred step values train the PRM",
+                io.autodidact.recipe.mcts.RestMcts.OPTIONS));
     }
 
     /** The built-in tasks and the dataset task, with their options. */

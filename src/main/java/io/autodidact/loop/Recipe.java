@@ -66,6 +66,15 @@ public interface Recipe {
         return Optional.empty();
     }
 
+    /**
+     * This recipe bound to the run it serves: the run's directory, where it may keep state of its own that a resume must
+     * find (ReST-MCTS*'s process reward model and its training data), and the factory to load such models. The loop calls
+     * it once; the default needs neither and returns itself.
+     */
+    default Recipe inRun(java.nio.file.Path runDirectory, io.autodidact.engine.EngineFactory engines) {
+        return this;
+    }
+
     /** The recipe's resolved options, for run.yaml and the API. */
     Map<String, Object> options();
 

@@ -88,7 +88,7 @@ public final class LoopRunner {
         this.dir = dir;
         this.spec = spec;
         this.workload = workload;
-        this.recipe = recipe;
+        this.recipe = recipe.inRun(dir.root(), engines);
         this.engines = engines;
         this.events = events;
         this.curriculum = spec.curriculum().map(Curricula::of);
