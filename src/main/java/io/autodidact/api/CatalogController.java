@@ -4,6 +4,7 @@ import io.autodidact.loop.OptionDoc;
 import io.autodidact.recipe.BStar;
 import io.autodidact.recipe.Grpo;
 import io.autodidact.recipe.Guide;
+import io.autodidact.recipe.IterativeDeepening;
 import io.autodidact.recipe.SelfCertainty;
 import io.autodidact.recipe.SelfConsistency;
 import io.autodidact.recipe.Star;
@@ -29,7 +30,8 @@ final class CatalogController {
                 SelfCertainty.OPTIONS), entry(BStar.NAME, "B-STaR: STaR whose temperature and reward threshold are chosen each iteration by the balance score",
                 BStar.OPTIONS), entry(SelfConsistency.NAME, "Label-free: the majority answer of K samples is the pseudo-label; STaR or GRPO update",
                 SelfConsistency.OPTIONS), entry(Guide.NAME, "Guide: GRPO that resamples all-failed groups with the answer as a hint and trains on them off-policy",
-                Guide.OPTIONS));
+                Guide.OPTIONS), entry(IterativeDeepening.NAME, "Iterative deepening: failed samples are continued after a reflection cue; STaR update",
+                IterativeDeepening.OPTIONS));
     }
 
     /** The built-in tasks and the dataset task, with their options. */

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** The recipes a run config can name. */
 public final class Recipes {
-    public static final List<String> NAMES = List.of(Star.NAME, Grpo.NAME, SelfCertainty.NAME, BStar.NAME, SelfConsistency.NAME, Guide.NAME);
+    public static final List<String> NAMES = List.of(Star.NAME, Grpo.NAME, SelfCertainty.NAME, BStar.NAME, SelfConsistency.NAME, Guide.NAME, IterativeDeepening.NAME);
 
     private Recipes() {}
 
@@ -19,6 +19,7 @@ public final class Recipes {
             case BStar.NAME -> new BStar(options);
             case SelfConsistency.NAME -> new SelfConsistency(options);
             case Guide.NAME -> new Guide(options);
+            case IterativeDeepening.NAME -> new IterativeDeepening(options);
             default -> throw ConfigMap.error("recipe.name", "unknown recipe \"" + name + "\"; available: " + NAMES);
         };
     }
