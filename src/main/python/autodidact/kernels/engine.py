@@ -37,13 +37,14 @@ class Batch:
     advantages  [B, 1]    float32, each row's weight: its advantage for RL, 1 (or the given weight) for SFT
     old_logp    [B, T]    float32, log-probabilities under the sampling policy, or None
     ref_logp    [B, T]    float32, log-probabilities under the reference policy, or None
+    off_policy  [B, 1]    float32, 1 on rows sampled off-policy (Guide's hinted samples), 0 elsewhere; None when none is
     total_tokens, total_sequences: counts over the whole optimizer step (all micro-batches), so that a loss
         divided by them is the same however the step is split
     """
 
-    __slots__ = ("logits", "targets", "mask", "advantages", "old_logp", "ref_logp", "total_tokens", "total_sequences")
+    __slots__ = ("logits", "targets", "mask", "advantages", "old_logp", "ref_logp", "total_tokens", "total_sequences", "off_policy")
 
-    def __init__(self, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences):
+    def __init__(self, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, off_policy=None):
         self.logits = xp.Array(logits)
         self.targets = xp.Array(targets)
         self.mask = xp.Array(mask)
@@ -52,6 +53,7 @@ class Batch:
         self.ref_logp = None if ref_logp is None else xp.Array(ref_logp)
         self.total_tokens = int(total_tokens)
         self.total_sequences = int(total_sequences)
+        self.off_policy = None if off_policy is None else xp.Array(off_policy)
 
     def token_logp(self):
         """log p(target) at every position, [B, T]."""
@@ -59,8 +61,8 @@ class Batch:
         return xp.squeeze(lp, -1)
 
 
-def call(fn, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, options_json):
-    batch = Batch(logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences)
+def call(fn, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, options_json, off_policy=None):
+    batch = Batch(logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, off_policy)
     out = fn(batch, **json.loads(options_json))
     monitors = {}
     if isinstance(out, tuple):

@@ -3,9 +3,12 @@ package io.autodidact.api;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.recipe.BStar;
 import io.autodidact.recipe.Grpo;
+import io.autodidact.recipe.Guide;
+import io.autodidact.recipe.IterativeDeepening;
 import io.autodidact.recipe.SelfCertainty;
 import io.autodidact.recipe.SelfConsistency;
 import io.autodidact.recipe.Star;
+import io.autodidact.recipe.mcts.RestMcts;
 import io.autodidact.task.Tasks;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -27,9 +30,12 @@ final class CatalogController {
                 Grpo.OPTIONS), entry(SelfCertainty.NAME, "label-free sharpening: fine-tune on the most self-certain samples, or self-certainty as the GRPO reward",
                 SelfCertainty.OPTIONS), entry(BStar.NAME, "B-STaR: STaR whose temperature and reward threshold are chosen each iteration by the balance score",
                 BStar.OPTIONS), entry(SelfConsistency.NAME, "Label-free: the majority answer of K samples is the pseudo-label; STaR or GRPO update",
-                SelfConsistency.OPTIONS), entry(io.autodidact.recipe.mcts.RestMcts.NAME,
+                SelfConsistency.OPTIONS), entry(Guide.NAME, "Guide: GRPO that resamples all-failed groups with the answer as a hint and trains on them off-policy",
+                Guide.OPTIONS), entry(IterativeDeepening.NAME, "Iterative deepening: failed samples are continued after a reflection cue; STaR update",
+                IterativeDeepening.OPTIONS),
+                entry(RestMcts.NAME,
                 "ReST-MCTS*: PRM-guided tree search over steps; verified traces train the policy, inferred step values train the PRM",
-                io.autodidact.recipe.mcts.RestMcts.OPTIONS));
+                RestMcts.OPTIONS));
     }
 
     /** The built-in tasks and the dataset task, with their options. */

@@ -20,8 +20,15 @@ import java.util.Optional;
  * @param averaging how token losses become the step's loss
  * @param maxLength the constant of {@link Averaging#CONSTANT} (the generation length limit); 0 otherwise
  * @param kernel which code computes the loss
+ * @param offPolicyPercentile Guide's shaping of off-policy rows ({@link TrainSequence#offPolicy}): their ratios rho are not
+ *     clipped but replaced by {@code rho / (rho + gamma)}, gamma this quantile of those ratios over the micro-batch's
+ *     off-policy completion tokens (linear interpolation, as torch.quantile), detached, at least 1e-4
  */
-public record Objective(Loss loss, double epsLow, double epsHigh, double klCoef, Averaging averaging, int maxLength, Kernel kernel) {
+public record Objective(Loss loss, double epsLow, double epsHigh, double klCoef, Averaging averaging, int maxLength, Kernel kernel,
+                        double offPolicyPercentile) {
+    /** Guide's default: the 90th percentile [guide_rl guide_grpo_qwen.sh: gamma_strategy=percentile, gamma_value=0.9]. */
+    public static final double DEFAULT_OFF_POLICY_PERCENTILE = 0.9;
+
     public enum Loss { SFT, POLICY_GRADIENT }
 
     /** TOKEN: mean over the step's tokens (DAPO); SEQUENCE: per sequence, then over sequences (GRPO); CONSTANT: token sum / max length, mean over sequences (Dr. GRPO). */
@@ -98,6 +105,18 @@ public record Objective(Loss loss, double epsLow, double epsHigh, double klCoef,
         if (averaging == Averaging.CONSTANT && maxLength < 1)
             throw new IllegalArgumentException("averaging constant (Dr. GRPO) needs max_length >= 1, the generation length limit");
         if (maxLength < 0) throw new IllegalArgumentException("max_length must be >= 0, got " + maxLength);
+        if (!(offPolicyPercentile >= 0 && offPolicyPercentile <= 1))
+            throw new IllegalArgumentException("gamma_percentile must be in [0, 1], got " + offPolicyPercentile);
+    }
+
+    /** An objective with the default off-policy shaping. */
+    public Objective(Loss loss, double epsLow, double epsHigh, double klCoef, Averaging averaging, int maxLength, Kernel kernel) {
+        this(loss, epsLow, epsHigh, klCoef, averaging, maxLength, kernel, DEFAULT_OFF_POLICY_PERCENTILE);
+    }
+
+    /** This objective with off-policy rows shaped by the {@code percentile} quantile of their ratios (Guide). */
+    public Objective withOffPolicyPercentile(double percentile) {
+        return new Objective(loss, epsLow, epsHigh, klCoef, averaging, maxLength, kernel, percentile);
     }
 
     /** Masked cross-entropy on completion tokens, weighted per row; the Java kernel. */
@@ -111,7 +130,7 @@ public record Objective(Loss loss, double epsLow, double epsHigh, double klCoef,
     }
 
     public Objective withKernel(Kernel value) {
-        return new Objective(loss, epsLow, epsHigh, klCoef, averaging, maxLength, value);
+        return new Objective(loss, epsLow, epsHigh, klCoef, averaging, maxLength, value, offPolicyPercentile);
     }
 
     /** Whether rows need old log-probabilities (from generation). */
@@ -132,6 +151,7 @@ public record Objective(Loss loss, double epsLow, double epsHigh, double klCoef,
         m.put("kl_coef", klCoef);
         m.put("averaging", averaging.name().toLowerCase(Locale.ROOT));
         m.put("max_length", maxLength);
+        m.put("gamma_percentile", offPolicyPercentile);
         return m;
     }
 }

@@ -9,8 +9,11 @@ package io.autodidact.engine;
  * @param tokenWeights per completion token weights (length = tokens.length - completionStart), or empty for none
  * @param oldLogprobs per completion token log-probabilities under the policy that sampled it, or empty
  * @param refLogprobs per completion token log-probabilities under the reference policy (for a KL term), or empty
+ * @param offPolicy sampled under another context than the one it trains under (Guide's hinted samples: old log-probabilities
+ *     from the hinted prompt, tokens with the plain one); a policy-gradient kernel shapes its ratio instead of clipping it
  */
-public record TrainSequence(int[] tokens, int completionStart, float weight, float[] tokenWeights, float[] oldLogprobs, float[] refLogprobs) {
+public record TrainSequence(int[] tokens, int completionStart, float weight, float[] tokenWeights, float[] oldLogprobs, float[] refLogprobs,
+                            boolean offPolicy) {
     public TrainSequence {
         if (completionStart < 1 || completionStart >= tokens.length)
             throw new IllegalArgumentException("completion_start must be in [1, " + (tokens.length - 1)
@@ -27,6 +30,11 @@ public record TrainSequence(int[] tokens, int completionStart, float weight, flo
             throw new IllegalArgumentException(name + " has " + values.length + " entries but the completion has " + completion + " tokens");
     }
 
+    /** An on-policy row. */
+    public TrainSequence(int[] tokens, int completionStart, float weight, float[] tokenWeights, float[] oldLogprobs, float[] refLogprobs) {
+        this(tokens, completionStart, weight, tokenWeights, oldLogprobs, refLogprobs, false);
+    }
+
     public TrainSequence(int[] tokens, int completionStart, float weight, float[] tokenWeights) {
         this(tokens, completionStart, weight, tokenWeights, new float[0], new float[0]);
     }
@@ -37,12 +45,17 @@ public record TrainSequence(int[] tokens, int completionStart, float weight, flo
 
     /** This row with the sampling policy's log-probabilities of its completion tokens. */
     public TrainSequence withOldLogprobs(float[] values) {
-        return new TrainSequence(tokens, completionStart, weight, tokenWeights, values, refLogprobs);
+        return new TrainSequence(tokens, completionStart, weight, tokenWeights, values, refLogprobs, offPolicy);
     }
 
     /** This row with the reference policy's log-probabilities of its completion tokens. */
     public TrainSequence withRefLogprobs(float[] values) {
-        return new TrainSequence(tokens, completionStart, weight, tokenWeights, oldLogprobs, values);
+        return new TrainSequence(tokens, completionStart, weight, tokenWeights, oldLogprobs, values, offPolicy);
+    }
+
+    /** This row marked as sampled off-policy (see {@code offPolicy}). */
+    public TrainSequence asOffPolicy() {
+        return new TrainSequence(tokens, completionStart, weight, tokenWeights, oldLogprobs, refLogprobs, true);
     }
 
     public int completionLength() {

@@ -2,13 +2,14 @@ package io.autodidact.recipe;
 
 import io.autodidact.loop.ConfigMap;
 import io.autodidact.loop.Recipe;
+import io.autodidact.recipe.mcts.RestMcts;
 import java.util.List;
 import java.util.Map;
 
 /** The recipes a run config can name. */
 public final class Recipes {
-    public static final List<String> NAMES = List.of(Star.NAME, Grpo.NAME, SelfCertainty.NAME, BStar.NAME, SelfConsistency.NAME,
-            io.autodidact.recipe.mcts.RestMcts.NAME);
+    public static final List<String> NAMES = List.of(Star.NAME, Grpo.NAME, SelfCertainty.NAME, BStar.NAME, SelfConsistency.NAME, Guide.NAME,
+            IterativeDeepening.NAME, RestMcts.NAME);
 
     private Recipes() {}
 
@@ -19,7 +20,9 @@ public final class Recipes {
             case SelfCertainty.NAME -> new SelfCertainty(options);
             case BStar.NAME -> new BStar(options);
             case SelfConsistency.NAME -> new SelfConsistency(options);
-            case io.autodidact.recipe.mcts.RestMcts.NAME -> new io.autodidact.recipe.mcts.RestMcts(options);
+            case Guide.NAME -> new Guide(options);
+            case IterativeDeepening.NAME -> new IterativeDeepening(options);
+            case RestMcts.NAME -> new RestMcts(options);
             default -> throw ConfigMap.error("recipe.name", "unknown recipe \"" + name + "\"; available: " + NAMES);
         };
     }

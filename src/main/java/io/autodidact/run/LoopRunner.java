@@ -636,6 +636,8 @@ public final class LoopRunner {
             // SFT: an advantage of 0 means "no weight given" (1); a policy gradient takes the advantage as it is.
             float w = objective.needsOldLogprobs() ? (float) r.advantage() : r.advantage() == 0 ? 1f : (float) r.advantage();
             TrainSequence row = new TrainSequence(all, r.promptTokens().length, w, new float[0]);
+            // A hinted sample's old log-probabilities are the hinted prompt's: its ratio is off-policy (Guide).
+            if (objective.needsOldLogprobs() && r.hinted()) row = row.asOffPolicy();
             chosen.add(objective.needsOldLogprobs() ? row.withOldLogprobs(r.logprobs()) : row);
         }
         if (objective.needsReferenceLogprobs() && !chosen.isEmpty()) chosen = withReferenceLogprobs(chosen);

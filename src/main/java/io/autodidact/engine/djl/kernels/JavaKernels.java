@@ -41,6 +41,22 @@ public final class JavaKernels implements LossKernel {
         NDArray unclipped = ratio.mul(b.advantages());
         NDArray clipped = ratio.clip(1 - o.epsLow(), 1 + o.epsHigh()).mul(b.advantages());
         NDArray token = unclipped.minimum(clipped).neg();
+        Map<String, Double> monitors = new LinkedHashMap<>();
+        if (b.offPolicy() != null) {
+            // Guide: off-policy rows use rho / (rho + gamma), unclipped, gamma a detached quantile of their ratios.
+            NDArray offMask = mask.mul(b.offPolicy());
+            double q = ArrayBridge.quantile(ratio.stopGradient().toFloatArray(), offMask.broadcast(ratio.getShape()).toFloatArray(),
+                    o.offPolicyPercentile());
+            double gamma = Double.isNaN(q) ? 1 : Math.max(1e-4, q); // NaN: no off-policy token here, shaping unused
+            NDArray shaped = ratio.div(ratio.add((float) gamma));
+            NDArray off = b.offPolicy();
+            token = shaped.mul(b.advantages()).neg().mul(off).add(token.mul(off.neg().add(1f)));
+            double offTokens = offMask.sum().getFloat();
+            if (offTokens > 0) {
+                monitors.put("off_policy_gamma", gamma);
+                monitors.put("off_policy_shaped_ratio", shaped.stopGradient().mul(offMask).sum().getFloat() / offTokens);
+            }
+        }
         NDArray kl = null;
         if (b.refLogp() != null) {
             NDArray q = b.refLogp().sub(logp);
@@ -52,7 +68,6 @@ public final class JavaKernels implements LossKernel {
             case SEQUENCE -> token.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1f)).sum().div(b.totalSequences());
             case CONSTANT -> token.mul(mask).sum().div((float) o.maxLength() * b.totalSequences());
         };
-        Map<String, Double> monitors = new LinkedHashMap<>();
         double n = Math.max(mask.sum().getFloat(), 1f);
         monitors.put("clip_fraction", clipped.lt(unclipped).toType(DataType.FLOAT32, false).mul(mask).sum().getFloat() / n);
         monitors.put("ratio", ratio.stopGradient().mul(mask).sum().getFloat() / n);

@@ -17,15 +17,23 @@ import java.util.List;
  * @param refLogp [B, T] reference-policy log-probabilities, or null
  * @param totalTokens completion tokens of the whole step (every micro-batch)
  * @param totalSequences rows of the whole step
+ * @param offPolicy [B, 1] 1 on rows sampled off-policy ({@link TrainSequence#offPolicy}), 0 elsewhere; null when none is
  */
 public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray advantages, NDArray oldLogp, NDArray refLogp,
-                          int totalTokens, int totalSequences) {
+                          int totalTokens, int totalSequences, NDArray offPolicy) {
+
+    /** A batch with every row on-policy. */
+    public KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray advantages, NDArray oldLogp, NDArray refLogp,
+                       int totalTokens, int totalSequences) {
+        this(logits, targets, mask, advantages, oldLogp, refLogp, totalTokens, totalSequences, null);
+    }
 
     /** Packs the per-row values of {@code rows} right-padded to {@code length} tokens (T = length - 1 positions). */
     public static KernelBatch of(NDArray logits, NDArray targets, List<TrainSequence> rows, int length, NDManager manager,
                                  int totalTokens, int totalSequences) {
         int b = rows.size(), t = length - 1;
-        float[] mask = new float[b * t], adv = new float[b];
+        float[] mask = new float[b * t], adv = new float[b], off = new float[b];
+        boolean anyOff = false;
         float[] old = null, ref = null;
         for (TrainSequence s : rows) {
             if (s.oldLogprobs().length > 0) old = new float[b * t];
@@ -34,6 +42,10 @@ public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray
         for (int r = 0; r < b; r++) {
             TrainSequence s = rows.get(r);
             adv[r] = s.weight();
+            if (s.offPolicy()) {
+                off[r] = 1;
+                anyOff = true;
+            }
             for (int j = 0; j < s.completionLength(); j++) {
                 int at = r * t + s.completionStart() - 1 + j;
                 mask[at] = s.tokenWeights().length == 0 ? 1f : s.tokenWeights()[j];
@@ -43,6 +55,7 @@ public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray
         }
         Shape bt = new Shape(b, t);
         return new KernelBatch(logits, targets, manager.create(mask, bt), manager.create(adv, new Shape(b, 1)),
-                old == null ? null : manager.create(old, bt), ref == null ? null : manager.create(ref, bt), totalTokens, totalSequences);
+                old == null ? null : manager.create(old, bt), ref == null ? null : manager.create(ref, bt), totalTokens, totalSequences,
+                anyOff ? manager.create(off, new Shape(b, 1)) : null);
     }
 }

@@ -56,6 +56,34 @@ final class KernelReference {
         return total;
     }
 
+    /**
+     * Guide's loss, token averaging: rows with {@code off[r] == 1} take {@code -(rho / (rho + gamma)) A} unclipped, the others
+     * the clipped loss; {@code gamma} fixed (the kernels detach it), so finite differences see only rho move.
+     */
+    static double offPolicyGradient(double[] logits, int[] targets, double[] mask, double[] adv, double[] old, double[] off, double gamma,
+                                    int b, int t, int v, double epsLow, double epsHigh, double totalTokens) {
+        double[] lp = tokenLogp(logits, targets, b, t, v);
+        double total = 0;
+        for (int i = 0; i < b * t; i++) {
+            int r = i / t;
+            double ratio = Math.exp(lp[i] - old[i]);
+            double l = off[r] == 1 ? -ratio / (ratio + gamma) * adv[r]
+                    : -Math.min(ratio * adv[r], Math.min(Math.max(ratio, 1 - epsLow), 1 + epsHigh) * adv[r]);
+            total += mask[i] * l;
+        }
+        return total / totalTokens;
+    }
+
+    /** The q quantile of the values whose mask is positive, linear interpolation between order statistics (numpy's default). */
+    static double quantile(double[] values, double[] mask, double q) {
+        java.util.List<Double> kept = new java.util.ArrayList<>();
+        for (int i = 0; i < values.length; i++) if (mask[i] > 0) kept.add(values[i]);
+        java.util.Collections.sort(kept);
+        double pos = q * (kept.size() - 1);
+        int lo = (int) pos;
+        return lo + 1 < kept.size() ? kept.get(lo) + (pos - lo) * (kept.get(lo + 1) - kept.get(lo)) : kept.get(lo);
+    }
+
     /** method: grpo, drgrpo, rloo; rewards [G][K]. */
     static double[] groupAdvantages(double[] rewards, int g, int k, String method) {
         double[] out = new double[g * k];

@@ -132,10 +132,73 @@ class KernelReferenceTest {
                 x -> new Object[] {x, r, rc, rr});
     }
 
+    @Test
+    void offPolicyRowsTakeTheShapedRatioWithGammaTheNinetiethPercentileOfTheirRatiosByHand() {
+        // Row 0 off-policy with ratios 0.5, 1, 2, 4 (gamma = 2 + 0.7 * (4 - 2) = 3.4), row 1 on-policy with ratios 0.5 and 1.5,
+        // which the clip pulls to 0.8 and 1.2 where that lowers the objective; A = +1 and -2; token averaging over 6 tokens.
+        int b = 2, t = 4, v = 3;
+        float[] lg = gaussian(b * t * v, 1.0);
+        int[] tg = new int[b * t];
+        float[] msk = {1, 1, 1, 1, 0, 0, 1, 1};
+        double[] rho = {0.5, 1, 2, 4, 1, 1, 0.5, 1.5};
+        double[] lp = KernelReference.tokenLogp(d(lg), tg, b, t, v);
+        float[] oldLp = new float[b * t];
+        for (int i = 0; i < b * t; i++) oldLp[i] = (float) (lp[i] - Math.log(rho[i]));
+        float[] a = {1f, -2f};
+        double gamma = 3.4;
+        double offLoss = -(0.5 / 3.9 + 1 / 4.4 + 2 / 5.4 + 4 / 7.4);
+        double onLoss = -Math.min(0.5 * -2, 0.8 * -2) - Math.min(1.5 * -2, 1.2 * -2); // = 1.0 + 3.0
+        double expected = (offLoss + onLoss) / 6;
+        assertEquals(gamma, KernelReference.quantile(new double[] {4, 0.5, 2, 1}, new double[] {1, 1, 1, 1}, 0.9), 1e-12);
+        Objective o = Objective.policyGradient(0.2, 0.2, 0, Objective.Averaging.TOKEN, 0);
+        for (LossKernel kernel : new LossKernel[] {python, JAVA}) {
+            try (NDManager m = manager.newSubManager()) {
+                long[] targets64 = new long[b * t];
+                KernelBatch batch = new KernelBatch(m.create(lg, new Shape(b, t, v)), m.create(targets64, new Shape(b, t, 1)),
+                        m.create(msk, new Shape(b, t)), m.create(a, new Shape(b, 1)), m.create(oldLp, new Shape(b, t)), null, 6, b,
+                        m.create(new float[] {1, 0}, new Shape(b, 1)));
+                KernelResult r = kernel.loss(batch, kernel == python ? o.withKernel(Objective.Kernel.python()) : o);
+                assertEquals(expected, r.loss().getFloat(), 1e-5, "loss by " + kernel.getClass().getSimpleName());
+                assertEquals(gamma, r.monitors().get("off_policy_gamma"), 1e-5, "gamma by " + kernel.getClass().getSimpleName());
+                assertEquals(-offLoss / 4, r.monitors().get("off_policy_shaped_ratio"), 1e-5, "mean shaped ratio");
+            }
+        }
+    }
+
+    @Test
+    void offPolicyShapingMatchesFloat64ReferenceInValueAndGradientInPythonAndJava() {
+        float[] off = {1, 0, 0, 1}; // rows 0 and 3 off-policy (row 3 with a fractional token weight), rows 1 and 2 on-policy
+        double[] lp = KernelReference.tokenLogp(d(logits), targets, B, T, V);
+        double[] ratios = new double[B * T], offMask = new double[B * T];
+        for (int i = 0; i < B * T; i++) {
+            ratios[i] = Math.exp(lp[i] - old[i]);
+            offMask[i] = mask[i] * off[i / T];
+        }
+        for (double percentile : new double[] {0.9, 0.5}) {
+            double gamma = KernelReference.quantile(ratios, offMask, percentile);
+            Function<double[], Double> reference = x -> KernelReference.offPolicyGradient(x, targets, d(mask), d(adv), d(old), d(off), gamma,
+                    B, T, V, 0.2, 0.28, totalTokens);
+            Objective o = Objective.policyGradient(0.2, 0.28, 0, Objective.Averaging.TOKEN, 0).withOffPolicyPercentile(percentile);
+            Map<String, Double> fromPython = check(python, o.withKernel(Objective.Kernel.python()), false, off, reference);
+            Map<String, Double> fromJava = check(JAVA, o, false, off, reference);
+            assertEquals(gamma, fromJava.get("off_policy_gamma"), 1e-5 * gamma);
+            for (String m : new String[] {"off_policy_gamma", "off_policy_shaped_ratio", "ratio", "clip_fraction"})
+                assertEquals(fromJava.get(m), fromPython.get(m), 1e-5, m + " differs between the Python and Java kernels");
+        }
+    }
+
     // ------------------------------------------------------------------ harness
 
-    /** Runs an engine kernel on the batch with fresh logits, compares value and d loss / d logits; returns its monitors. */
     private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, Function<double[], Double> reference) {
+        return check(kernel, objective, withRef, null, reference);
+    }
+
+    /**
+     * Runs an engine kernel on the batch with fresh logits (rows flagged in {@code offPolicy} off-policy, when given), compares
+     * value and d loss / d logits; returns its monitors.
+     */
+    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, float[] offPolicy,
+                                      Function<double[], Double> reference) {
         try (NDManager m = manager.newSubManager()) {
             NDArray x = m.create(logits, new Shape(B, T, V));
             x.setRequiresGradient(true);
@@ -146,7 +209,7 @@ class KernelReferenceTest {
             try {
                 KernelBatch batch = new KernelBatch(x, m.create(tg, new Shape(B, T, 1)), m.create(mask, new Shape(B, T)),
                         m.create(adv, new Shape(B, 1)), m.create(old, new Shape(B, T)), withRef ? m.create(ref, new Shape(B, T)) : null,
-                        totalTokens, B);
+                        totalTokens, B, offPolicy == null ? null : m.create(offPolicy, new Shape(B, 1)));
                 r = kernel.loss(batch, objective);
                 JniUtils.backward((PtNDArray) r.loss(), (PtNDArray) r.loss().onesLike(), false, false);
             } finally {
