@@ -95,4 +95,22 @@ class SelfRewardingDpoRunTest {
         assertTrue(extra.get("select_chosen_accuracy") > 0, "with true answers some chosen samples are right: " + extra);
         assertEquals(0.0, wrong.get("select_chosen_accuracy"), "with wrong answers the verifier accepts nothing");
     }
+
+    @Test
+    void theLlmJudgeScoresByTheVerdictsLogOddsAndRefusesATemplateTheTokenizerCannotWrite(@TempDir Path tmp) {
+        RunSpec spec = RecipeRunsTest.tiny(RECIPE.replace("samples: 4", "samples: 4, judge: llm-judge"), "iterations=1");
+        RunDirectory dir = RunDirectory.create(tmp.resolve("llm"), spec.toMap(), Clock.systemUTC());
+        new LoopRunner(dir, spec, TaskWorkload.of(spec), Recipes.named(spec.recipe().name(), spec.recipe().options()), LoopRunnerTest.ENGINES,
+                LoopEvents.NONE).run();
+        List<PreferencePair> pairs = PreferencePair.of(RecipeRunsTest.rollouts(dir.root(), 1));
+        assertFalse(pairs.isEmpty());
+        for (PreferencePair p : pairs) assertTrue(p.chosen().reward() > p.rejected().reward(), "chosen has the higher log-odds of \"1\": " + p);
+
+        RunSpec bad = RecipeRunsTest.tiny(RECIPE.replace("samples: 4", "samples: 4, judge: llm-judge, judge_template: 'Is {completion} right?'"),
+                "iterations=1", "bootstrap.steps=0", "model.checkpoint=" + dir.checkpoints().directory(0).toAbsolutePath());
+        RunDirectory badDir = RunDirectory.create(tmp.resolve("bad"), bad.toMap(), Clock.systemUTC());
+        var e = assertThrows(io.autodidact.loop.ConfigMap.ConfigException.class, () -> new LoopRunner(badDir, bad, TaskWorkload.of(bad),
+                Recipes.named(bad.recipe().name(), bad.recipe().options()), LoopRunnerTest.ENGINES, LoopEvents.NONE).run());
+        assertTrue(e.getMessage().contains("recipe.judge_template"), e.getMessage());
+    }
 }
