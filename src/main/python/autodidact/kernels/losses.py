@@ -1,6 +1,6 @@
 """Losses. Shapes: B rows, T positions, V vocabulary; `mask` [B, T] is 1 on completion tokens, 0 elsewhere.
 
-The engine calls `sft(batch, ...)` or `policy_gradient(batch, ...)` (see autodidact.kernels.engine.Batch); the
+The engine calls `sft(batch, ...)`, `policy_gradient(batch, ...)` or `dpo(batch, ...)` (see autodidact.kernels.engine.Batch); the
 other functions are the math, callable on any arrays.
 """
 from autodidact.kernels import xp
@@ -111,4 +111,32 @@ def policy_gradient(batch, eps_low=0.2, eps_high=0.2, kl_coef=0.0, averaging="to
                                          kl_coef, batch.ref_logp, averaging, batch.total_tokens,
                                          batch.total_sequences, max_length, batch.off_policy, gamma_percentile)
     monitors["entropy"] = xp.mean(xp.stop_gradient(token_entropy(batch.logits)), mask=batch.mask)
+    return loss, monitors
+
+
+def dpo(batch, beta=0.1, **_):
+    """DPO on the engine's batch: rows are (chosen, rejected) pairs in order, each scored by its sequence
+    log-probability (the masked sum over completion tokens) minus the reference's. The step's loss is the mean over
+    all its pairs, so a micro-batch contributes its pairs' sum over total_sequences / 2. Monitors, over pairs:
+    reward_margin (beta times the margin), reward_accuracy (share of pairs with a positive margin), chosen_reward
+    and rejected_reward (beta times each side's log-ratio to the reference).
+    """
+    if batch.ref_logp is None:
+        raise ValueError("dpo needs reference log-probabilities (TrainSequence.refLogprobs) on every row")
+    rows = batch.mask.shape[0]
+    if rows % 2:
+        raise ValueError("dpo takes (chosen, rejected) row pairs; this micro-batch has %d rows" % rows)
+    seq = xp.sum(batch.token_logp() * batch.mask, axis=1)
+    ref = xp.sum(batch.ref_logp * batch.mask, axis=1)
+    ratios = xp.reshape(seq - ref, (rows // 2, 2))
+    chosen, rejected = ratios[:, 0], ratios[:, 1]
+    pairs = rows // 2
+    loss = dpo_loss(chosen, rejected, xp.zeros_like(chosen), xp.zeros_like(rejected), beta) * (pairs / (batch.total_sequences / 2.0))
+    margin = xp.stop_gradient(chosen - rejected) * float(beta)
+    monitors = {
+        "reward_margin": xp.mean(margin),
+        "reward_accuracy": xp.mean(xp.astype(margin > 0.0, "float32")),
+        "chosen_reward": xp.mean(xp.stop_gradient(chosen)) * float(beta),
+        "rejected_reward": xp.mean(xp.stop_gradient(rejected)) * float(beta),
+    }
     return loss, monitors

@@ -7,6 +7,7 @@ import io.autodidact.recipe.Guide;
 import io.autodidact.recipe.IterativeDeepening;
 import io.autodidact.recipe.SelfCertainty;
 import io.autodidact.recipe.SelfConsistency;
+import io.autodidact.recipe.SelfRewardingDpo;
 import io.autodidact.recipe.Star;
 import io.autodidact.recipe.mcts.RestMcts;
 import io.autodidact.task.Tasks;
@@ -35,7 +36,8 @@ final class CatalogController {
                 IterativeDeepening.OPTIONS),
                 entry(RestMcts.NAME,
                 "ReST-MCTS*: PRM-guided tree search over steps; verified traces train the policy, inferred step values train the PRM",
-                RestMcts.OPTIONS));
+                RestMcts.OPTIONS), entry(SelfRewardingDpo.NAME, "Label-free: the policy judges its own samples into preference pairs and trains on them with DPO",
+                SelfRewardingDpo.OPTIONS));
     }
 
     /** The built-in tasks and the dataset task, with their options. */

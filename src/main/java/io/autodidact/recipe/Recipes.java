@@ -9,7 +9,7 @@ import java.util.Map;
 /** The recipes a run config can name. */
 public final class Recipes {
     public static final List<String> NAMES = List.of(Star.NAME, Grpo.NAME, SelfCertainty.NAME, BStar.NAME, SelfConsistency.NAME, Guide.NAME,
-            IterativeDeepening.NAME, RestMcts.NAME);
+            IterativeDeepening.NAME, RestMcts.NAME, SelfRewardingDpo.NAME);
 
     private Recipes() {}
 
@@ -23,6 +23,7 @@ public final class Recipes {
             case Guide.NAME -> new Guide(options);
             case IterativeDeepening.NAME -> new IterativeDeepening(options);
             case RestMcts.NAME -> new RestMcts(options);
+            case SelfRewardingDpo.NAME -> new SelfRewardingDpo(options);
             default -> throw ConfigMap.error("recipe.name", "unknown recipe \"" + name + "\"; available: " + NAMES);
         };
     }

@@ -198,6 +198,7 @@ public final class WorkerProtocol {
         o.put("kl_coef", obj.klCoef());
         o.put("averaging", obj.averaging().name().toLowerCase(java.util.Locale.ROOT));
         o.put("max_length", obj.maxLength());
+        if (obj.pairwise()) o.put("beta", obj.beta());
         o.put("kernel", obj.kernel().backend());
         obj.kernel().code().ifPresent(c -> o.put("kernel_code", c.toAbsolutePath().toString()));
         if (!obj.kernel().module().isEmpty()) o.put("kernel_module", obj.kernel().module());
@@ -208,14 +209,15 @@ public final class WorkerProtocol {
     public static Objective objective(JsonNode node, String what) {
         if (node == null) return Objective.sft();
         if (!(node instanceof ObjectNode o)) throw invalid(what + ": \"objective\" must be an object");
-        requireKeys(o, Set.of("loss", "eps_low", "eps_high", "kl_coef", "averaging", "max_length", "kernel", "kernel_code",
+        requireKeys(o, Set.of("loss", "eps_low", "eps_high", "kl_coef", "averaging", "max_length", "beta", "kernel", "kernel_code",
                 "kernel_module", "kernel_function"), what + ".objective");
         try {
             String lossName = optionalText(o, "loss", what).orElse("sft");
             Objective.Loss loss = switch (lossName) {
                 case "sft" -> Objective.Loss.SFT;
                 case "policy_gradient" -> Objective.Loss.POLICY_GRADIENT;
-                default -> throw new IllegalArgumentException("loss must be sft or policy_gradient, got \"" + lossName + "\"");
+                case "dpo" -> Objective.Loss.DPO;
+                default -> throw new IllegalArgumentException("loss must be sft, policy_gradient or dpo, got \"" + lossName + "\"");
             };
             String backend = optionalText(o, "kernel", what).orElse("java");
             Optional<String> code = optionalText(o, "kernel_code", what);
@@ -226,7 +228,8 @@ public final class WorkerProtocol {
                 throw new IllegalArgumentException("kernel must be java or python, got \"" + backend + "\"");
             return new Objective(loss, number(o, "eps_low", 0.2, what), number(o, "eps_high", 0.2, what), number(o, "kl_coef", 0, what),
                     Objective.Averaging.parse(optionalText(o, "averaging", what).orElse("token"), what + ".objective.averaging"),
-                    integer(o, "max_length", 0, what), kernel);
+                    integer(o, "max_length", 0, what), kernel, number(o, "gamma_percentile", Objective.DEFAULT_OFF_POLICY_PERCENTILE, what),
+                    number(o, "beta", 0.1, what), Objective.Reference.BASE);
         } catch (IllegalArgumentException e) {
             throw invalid(what + ".objective: " + e.getMessage());
         }

@@ -17,7 +17,34 @@ public final class JavaKernels implements LossKernel {
         return switch (o.loss()) {
             case SFT -> new KernelResult(logp.mul(b.mask()).mul(b.advantages()).sum().neg().div(b.totalTokens()), Map.of());
             case POLICY_GRADIENT -> policyGradient(b, o, logp);
+            case DPO -> dpo(b, o, logp);
         };
+    }
+
+    /**
+     * DPO on (chosen, rejected) row pairs: {@code -log sigmoid(beta * ((c - c_ref) - (r - r_ref)))} with c, r the rows'
+     * masked sums of token log-probabilities; the micro-batch's pairs summed and divided by the step's pair count, so
+     * micro-batches add up to the mean over pairs. Same formula and monitors as {@code losses.dpo}.
+     */
+    private static KernelResult dpo(KernelBatch b, Objective o, NDArray logp) {
+        if (b.refLogp() == null) throw new IllegalArgumentException("dpo needs reference log-probabilities on every row");
+        long rows = b.mask().getShape().get(0);
+        if (rows % 2 != 0) throw new IllegalArgumentException("dpo takes (chosen, rejected) row pairs; this micro-batch has " + rows + " rows");
+        NDArray seq = logp.mul(b.mask()).sum(new int[] {1});
+        NDArray ref = b.refLogp().mul(b.mask()).sum(new int[] {1});
+        NDArray ratios = seq.sub(ref).reshape(rows / 2, 2);
+        NDArray chosen = ratios.get(":, 0"), rejected = ratios.get(":, 1");
+        NDArray margin = chosen.sub(rejected).mul((float) o.beta());
+        // log sigmoid(x) = min(x, 0) - log(1 + exp(-|x|)), stable for large |x|
+        NDArray logSigmoid = margin.minimum(0f).sub(margin.abs().neg().exp().add(1f).log());
+        NDArray loss = logSigmoid.sum().neg().div(b.totalSequences() / 2f);
+        Map<String, Double> monitors = new LinkedHashMap<>();
+        NDArray m = margin.stopGradient();
+        monitors.put("reward_margin", (double) m.mean().getFloat());
+        monitors.put("reward_accuracy", (double) m.gt(0f).toType(DataType.FLOAT32, false).mean().getFloat());
+        monitors.put("chosen_reward", (double) chosen.stopGradient().mean().getFloat() * o.beta());
+        monitors.put("rejected_reward", (double) rejected.stopGradient().mean().getFloat() * o.beta());
+        return new KernelResult(loss, monitors);
     }
 
     /**

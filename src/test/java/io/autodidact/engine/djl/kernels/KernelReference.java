@@ -138,6 +138,24 @@ final class KernelReference {
         return s / chosen.length;
     }
 
+    /** DPO on an engine batch: rows (2p, 2p+1) are pair p's chosen and rejected, scored by masked sums of log-probabilities. */
+    static double dpoRows(double[] logits, int[] targets, double[] mask, double[] ref, int b, int t, int v, double beta, double totalSequences) {
+        double[] lp = tokenLogp(logits, targets, b, t, v);
+        double[] seq = new double[b], refSeq = new double[b];
+        for (int i = 0; i < b * t; i++) {
+            seq[i / t] += mask[i] * lp[i];
+            refSeq[i / t] += mask[i] * ref[i];
+        }
+        double[] c = new double[b / 2], r = new double[b / 2], rc = new double[b / 2], rr = new double[b / 2];
+        for (int p = 0; p < b / 2; p++) {
+            c[p] = seq[2 * p];
+            r[p] = seq[2 * p + 1];
+            rc[p] = refSeq[2 * p];
+            rr[p] = refSeq[2 * p + 1];
+        }
+        return dpo(c, r, rc, rr, beta) * (b / 2) / (totalSequences / 2);
+    }
+
     static double dot(double[] a, double[] w) {
         double s = 0;
         for (int i = 0; i < a.length; i++) s += a[i] * w[i];

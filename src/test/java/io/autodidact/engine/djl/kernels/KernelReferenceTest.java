@@ -187,17 +187,71 @@ class KernelReferenceTest {
         }
     }
 
+    @Test
+    void dpoEngineLossMatchesFloat64ReferenceInPythonAndJavaWhenTheStepHasMorePairsThanTheMicroBatch() {
+        // Rows (0, 1) and (2, 3) are two pairs; the step is said to hold 6 rows, so this micro-batch carries 2 of 3 pairs.
+        int stepRows = 6;
+        Function<double[], Double> reference = x -> KernelReference.dpoRows(x, targets, d(mask), d(ref), B, T, V, 0.3, stepRows);
+        Objective o = Objective.dpo(0.3, Objective.Reference.START);
+        Map<String, Double> fromPython = check(python, o.withKernel(Objective.Kernel.python()), true, stepRows, reference);
+        Map<String, Double> fromJava = check(JAVA, o, true, stepRows, reference);
+        for (String m : new String[] {"reward_margin", "reward_accuracy", "chosen_reward", "rejected_reward"})
+            assertEquals(fromJava.get(m), fromPython.get(m), 1e-5, m + " differs between the Python and Java kernels");
+    }
+
+    /**
+     * Hand-computed: uniform logits over V = 7 make every token's log-probability -log 7. Pair 0: the chosen row has 6
+     * completion tokens, the rejected 4, references -10 and -9 per row, so the margin is (-6 log 7 + 10) - (-4 log 7 + 9)
+     * = 1 - 2 log 7 = -2.8918; pair 1 has equal sides and margin 0. With beta 0.5 the loss is the mean over pairs of
+     * log(1 + exp(-beta margin)): (log(1 + exp(1.4459)) + log 2) / 2 = (1.6574 + 0.6931) / 2 = 1.1753.
+     */
+    @Test
+    void dpoLossOnHandMadeLogProbabilitiesInPythonAndJava() {
+        float[] handMask = new float[B * T], handRef = new float[B * T];
+        for (int j = 0; j < T; j++) {
+            handMask[j] = 1;
+            handMask[T + j] = j >= 2 ? 1 : 0;
+            handMask[2 * T + j] = j >= 3 ? 1 : 0;
+            handMask[3 * T + j] = j >= 3 ? 1 : 0;
+        }
+        handRef[0] = -10;
+        handRef[T + 2] = -9;
+        double expected = (Math.log1p(Math.exp(-0.5 * (1 - 2 * Math.log(7)))) + Math.log(2)) / 2;
+        assertEquals(1.1753, expected, 1e-4);
+        for (LossKernel kernel : new LossKernel[] {python, JAVA}) {
+            Objective o = Objective.dpo(0.5, Objective.Reference.BASE).withKernel(kernel == python ? Objective.Kernel.python() : Objective.Kernel.JAVA);
+            try (NDManager m = manager.newSubManager()) {
+                long[] tg = new long[B * T];
+                KernelBatch batch = new KernelBatch(m.zeros(new Shape(B, T, V)), m.create(tg, new Shape(B, T, 1)),
+                        m.create(handMask, new Shape(B, T)), m.ones(new Shape(B, 1)), null, m.create(handRef, new Shape(B, T)), 13, B);
+                KernelResult r = kernel.loss(batch, o);
+                assertEquals(expected, r.loss().getFloat(), 1e-5, "DPO loss by " + o.kernel());
+                assertEquals(0.5 * (1 - 2 * Math.log(7)) / 2, r.monitors().get("reward_margin"), 1e-5, "mean beta * margin by " + o.kernel());
+                assertEquals(0.0, r.monitors().get("reward_accuracy"), 1e-9, "no pair has a positive margin");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ harness
 
     private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, Function<double[], Double> reference) {
-        return check(kernel, objective, withRef, null, reference);
+        return check(kernel, objective, withRef, null, B, reference);
+    }
+
+    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, int stepRows, Function<double[], Double> reference) {
+        return check(kernel, objective, withRef, null, stepRows, reference);
+    }
+
+    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, float[] offPolicy,
+                                      Function<double[], Double> reference) {
+        return check(kernel, objective, withRef, offPolicy, B, reference);
     }
 
     /**
      * Runs an engine kernel on the batch with fresh logits (rows flagged in {@code offPolicy} off-policy, when given), compares
      * value and d loss / d logits; returns its monitors.
      */
-    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, float[] offPolicy,
+    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, float[] offPolicy, int stepRows,
                                       Function<double[], Double> reference) {
         try (NDManager m = manager.newSubManager()) {
             NDArray x = m.create(logits, new Shape(B, T, V));
@@ -209,7 +263,7 @@ class KernelReferenceTest {
             try {
                 KernelBatch batch = new KernelBatch(x, m.create(tg, new Shape(B, T, 1)), m.create(mask, new Shape(B, T)),
                         m.create(adv, new Shape(B, 1)), m.create(old, new Shape(B, T)), withRef ? m.create(ref, new Shape(B, T)) : null,
-                        totalTokens, B, offPolicy == null ? null : m.create(offPolicy, new Shape(B, 1)));
+                        totalTokens, stepRows, offPolicy == null ? null : m.create(offPolicy, new Shape(B, 1)));
                 r = kernel.loss(batch, objective);
                 JniUtils.backward((PtNDArray) r.loss(), (PtNDArray) r.loss().onesLike(), false, false);
             } finally {
