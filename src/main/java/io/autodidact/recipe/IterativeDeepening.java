@@ -96,9 +96,26 @@ public final class IterativeDeepening implements Recipe {
      */
     public static List<Rollout> deepen(PolicyEngine policy, List<Problem> problems, List<Rollout> sampled, Reward reward, String cue, int maxRounds,
                                        SamplingParams params) {
+        return deepenTraces(policy, problems, sampled, reward, cue, maxRounds, params).stream().map(Trace::rollout).toList();
+    }
+
+    /**
+     * One deepened sample and what it cost.
+     *
+     * @param rounds         continuations it got (cues inserted)
+     * @param sampledTokens  tokens the policy sampled for it: the first attempt (its end-of-sequence token included, though a
+     *                       continued trace drops it) and every continuation; the inserted cues are not counted
+     */
+    public record Trace(Rollout rollout, int rounds, int sampledTokens) {}
+
+    /** As {@link #deepen}, with each trace's rounds and sampled tokens (what an inference-time comparison at equal tokens needs). */
+    public static List<Trace> deepenTraces(PolicyEngine policy, List<Problem> problems, List<Rollout> sampled, Reward reward, String cue,
+                                           int maxRounds, SamplingParams params) {
         Map<String, Problem> byId = new HashMap<>();
         for (Problem p : problems) byId.put(p.id(), p);
         List<Rollout> out = new ArrayList<>(sampled);
+        int[] rounds = new int[out.size()], spent = new int[out.size()];
+        for (int i = 0; i < out.size(); i++) spent[i] = out.get(i).completionTokens().length;
         for (int round = 1; round <= maxRounds; round++) {
             List<Sample> samples = new ArrayList<>(out.size());
             for (Rollout r : out) samples.add(new Sample(byId.get(r.problemId()), r.text()));
@@ -124,16 +141,26 @@ public final class IterativeDeepening implements Recipe {
                 Rollout r = out.get(i);
                 int[] attempt = withoutEos(policy, r.completionTokens());
                 int[] cueTokens = cues.get(g.promptIndex());
-                int[] tokens = concat(attempt, cueTokens, g.tokens());
+                // The engine may sample one token past a full context (from the last full window); a trace must fit the
+                // context to be trained, so that token is dropped (it was paid for: it counts as sampled).
+                int room = policy.contextLength() - r.promptTokens().length - attempt.length - cueTokens.length;
+                boolean cut = g.tokens().length > room;
+                int[] continuation = cut ? java.util.Arrays.copyOf(g.tokens(), room) : g.tokens();
+                int[] tokens = concat(attempt, cueTokens, continuation);
                 float[] logprobs = new float[tokens.length];
                 System.arraycopy(r.logprobs(), 0, logprobs, 0, attempt.length);
-                System.arraycopy(g.logprobs(), 0, logprobs, attempt.length + cueTokens.length, g.logprobs().length);
-                String text = policy.tokenizer().decode(attempt) + policy.tokenizer().decode(cueTokens) + g.text();
+                System.arraycopy(g.logprobs(), 0, logprobs, attempt.length + cueTokens.length, continuation.length);
+                String text = policy.tokenizer().decode(attempt) + policy.tokenizer().decode(cueTokens)
+                        + (cut ? policy.tokenizer().decode(continuation) : g.text());
                 out.set(i, new Rollout(r.iteration(), r.problemId(), r.sampleIndex(), r.promptTokens(), tokens, logprobs, text,
-                        g.finishReason().name().toLowerCase(), r.temperature(), 0, false, false, 0, "", r.hint()));
+                        cut ? "length" : g.finishReason().name().toLowerCase(), r.temperature(), 0, false, false, 0, "", r.hint()));
+                rounds[i]++;
+                spent[i] += g.tokens().length;
             }
         }
-        return out;
+        List<Trace> traces = new ArrayList<>(out.size());
+        for (int i = 0; i < out.size(); i++) traces.add(new Trace(out.get(i), rounds[i], spent[i]));
+        return traces;
     }
 
     private static int[] encode(PolicyEngine policy, String cue) {

@@ -99,9 +99,10 @@ record SearchProbe(String arm, int n, int perSet) implements Reproduction.Probe 
             List<TreeSearch.Tree> trees = TreeSearch.search(policy, prm, prompts, settings, c.baseSpec().seed() ^ 0x5EA2C4L);
             List<Sample> traces = new ArrayList<>();
             List<StepNode> leaves = new ArrayList<>();
-            long searchTokens = 0;
+            long searchTokens = 0, mostTokens = 0;
             for (int i = 0; i < trees.size(); i++) {
                 searchTokens += trees.get(i).tokensUsed();
+                mostTokens = Math.max(mostTokens, trees.get(i).tokensUsed());
                 for (StepNode leaf : trees.get(i).root().completeLeaves()) {
                     traces.add(new Sample(problems.get(i), leaf.prefixText()));
                     leaves.add(leaf);
@@ -131,6 +132,8 @@ record SearchProbe(String arm, int n, int perSet) implements Reproduction.Probe 
             out.put("search", bySearch / count);
             out.put("best_of_n_tokens_per_problem", bonTokens / count);
             out.put("search_tokens_per_problem", searchTokens / count);
+            out.put("search_budget_tokens", (double) budget);
+            out.put("search_tokens_max_per_problem", (double) mostTokens);
             out.put("prm_auc", Double.isFinite(auc) ? auc : 0.5);
             out.put("prm_auc_prefixes", (double) labels.size());
         }

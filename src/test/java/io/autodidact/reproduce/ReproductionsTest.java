@@ -16,7 +16,7 @@ class ReproductionsTest {
 
     @Test
     void everyRegisteredReproductionHasArmsThatValidate() {
-        assertEquals(List.of("grpo", "bstar", "self-consistency", "self-certainty", "sec", "guide", "rest-mcts", "self-rewarding-dpo"), Reproductions.all().stream().map(Reproduction::name).toList());
+        assertEquals(List.of("grpo", "bstar", "self-consistency", "self-certainty", "sec", "guide", "rest-mcts", "self-rewarding-dpo", "iterative-deepening"), Reproductions.all().stream().map(Reproduction::name).toList());
         for (Reproduction r : Reproductions.all()) Reproducer.validate(r, 0, List.of());
     }
 
