@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.autodidact.engine.Generation;
 import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.SamplingParams;
+import io.autodidact.engine.WorkerStatus;
 import io.autodidact.engine.djl.DjlEngineFactory;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -100,7 +101,7 @@ class WorkerFailureTest {
                 assertEveryKeyOnce(got, prompts.size(), 4);
                 RemoteEngineTest.assertEquivalentGenerations(expected, got);
                 WorkerStatus dead = remote.workers().stream().filter(s -> s.address().equals(b.address())).findFirst().orElseThrow();
-                assertEquals("down", dead.state());
+                assertEquals("dead", dead.state(), "its connection broke: " + dead);
                 assertTrue(dead.samples() < 120, "the killed worker did not finish everything: " + dead);
                 assertTrue(dead.redispatchedSamples() > 0, "its unfinished samples went to the other worker: " + dead);
 
@@ -140,7 +141,7 @@ class WorkerFailureTest {
                     assertEveryKeyOnce(got, prompts.size(), 4);
                     RemoteEngineTest.assertEquivalentGenerations(expected, got);
                     WorkerStatus stalled = remote.workers().stream().filter(s -> s.address().equals(b.address())).findFirst().orElseThrow();
-                    assertEquals("down", stalled.state(), "no health answer within the deadline: " + stalled);
+                    assertEquals("stalled", stalled.state(), "connected but no health answer within the deadline: " + stalled);
                 } finally {
                     new ProcessBuilder("kill", "-CONT", Long.toString(pid(b))).start().waitFor();
                 }
