@@ -70,15 +70,17 @@ public final class WorkerBench {
 
     public static BenchTable run(Options o, Consumer<String> log) {
         EngineOptions engine = EngineOptions.defaults().withThreads(o.threads()).withMaxBatchRows(512);
-        double local, remote;
-        log.accept("workers: overhead, " + o.iterations() + " iterations each side");
-        try (PolicyEngine p = new DjlEngineFactory(engine).create(DEMO, TOKENIZER, 1)) {
-            local = iterationSeconds(p, o);
-        }
-        try (WorkerServer w = worker(engine)) {
-            RemoteEngineFactory f = factory(List.of(w.address()), w.address());
-            try (PolicyEngine p = f.create(DEMO, TOKENIZER, 1)) {
-                remote = iterationSeconds(p, o);
+        double local = 0, remote = 0;
+        log.accept("workers: overhead, " + o.iterations() + " iterations each side, alternating");
+        try (WorkerServer w = worker(engine); PolicyEngine in = new DjlEngineFactory(engine).create(DEMO, TOKENIZER, 1);
+                PolicyEngine out = factory(List.of(w.address()), w.address()).create(DEMO, TOKENIZER, 1)) {
+            // Alternate the sides so that whatever else runs on the machine slows both alike; iteration 0 warms up.
+            for (int it = 0; it <= o.iterations(); it++) {
+                double l = iterationSeconds(in, o, it), r = iterationSeconds(out, o, it);
+                if (it > 0) {
+                    local += l / o.iterations();
+                    remote += r / o.iterations();
+                }
             }
         }
         double overhead = remote / local - 1;
@@ -131,28 +133,24 @@ public final class WorkerBench {
         return out;
     }
 
-    /** Mean wall time of one iteration: sample, then train on the samples (one warm-up iteration first). */
-    private static double iterationSeconds(PolicyEngine p, Options o) {
-        long total = 0;
-        for (int it = 0; it <= o.iterations(); it++) {
-            long t0 = System.nanoTime();
-            List<int[]> prompts = prompts(o.prompts(), it);
-            List<Generation> g = p.generate(prompts, SamplingParams.sample(o.samples(), 1.0, o.maxNewTokens(), it));
-            for (int s = 0; s < o.trainSteps(); s++) {
-                List<TrainSequence> rows = new ArrayList<>();
-                for (int r = 0; r < o.trainRows(); r++) {
-                    Generation x = g.get((s * o.trainRows() + r) % g.size());
-                    int[] prompt = prompts.get(x.promptIndex());
-                    int[] tokens = new int[prompt.length + Math.max(1, x.tokens().length)];
-                    System.arraycopy(prompt, 0, tokens, 0, prompt.length);
-                    System.arraycopy(x.tokens(), 0, tokens, prompt.length, x.tokens().length);
-                    rows.add(new TrainSequence(tokens, prompt.length));
-                }
-                p.train(new TrainBatch(rows, 1e-3));
+    /** Wall time of iteration {@code it}: sample, then train on the samples. */
+    private static double iterationSeconds(PolicyEngine p, Options o, int it) {
+        long t0 = System.nanoTime();
+        List<int[]> prompts = prompts(o.prompts(), it);
+        List<Generation> g = p.generate(prompts, SamplingParams.sample(o.samples(), 1.0, o.maxNewTokens(), it));
+        for (int s = 0; s < o.trainSteps(); s++) {
+            List<TrainSequence> rows = new ArrayList<>();
+            for (int r = 0; r < o.trainRows(); r++) {
+                Generation x = g.get((s * o.trainRows() + r) % g.size());
+                int[] prompt = prompts.get(x.promptIndex());
+                int[] tokens = new int[prompt.length + Math.max(1, x.tokens().length)];
+                System.arraycopy(prompt, 0, tokens, 0, prompt.length);
+                System.arraycopy(x.tokens(), 0, tokens, prompt.length, x.tokens().length);
+                rows.add(new TrainSequence(tokens, prompt.length));
             }
-            if (it > 0) total += System.nanoTime() - t0;
+            p.train(new TrainBatch(rows, 1e-3));
         }
-        return total / 1e9 / o.iterations();
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     /** {GB/s both ways, heap bytes allocated per rollout (whole JVM), Arrow bytes per rollout one way}. */

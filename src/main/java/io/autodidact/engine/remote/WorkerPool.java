@@ -388,8 +388,9 @@ final class WorkerPool implements AutoCloseable {
                     Set<Worker> tried = new HashSet<>(chunk.tried());
                     tried.add(w);
                     pending.addFirst(new Chunk(left, tried));
-                    if (left.length < chunk.rows().length || w.state.down() || call[0] != null)
-                        w.redispatched.addAndGet(left.length);
+                    // Every unfinished sample goes back to the queue, including those of a request that failed before
+                    // its call began (a worker killed between two chunks): all count as re-dispatched from this worker.
+                    w.redispatched.addAndGet(left.length);
                 }
                 busy.remove(w);
                 results.notifyAll();

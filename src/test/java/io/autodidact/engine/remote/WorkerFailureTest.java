@@ -132,6 +132,10 @@ class WorkerFailureTest {
         }
         try (WorkerProcess a = startWorker(0, tmp.resolve("a.log")); WorkerProcess b = startWorker(0, tmp.resolve("b.log"))) {
             RemoteEngineFactory remote = factory(List.of(a.address(), b.address()));
+            List<String> changes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            remote.watchWorkers((change, w) -> {
+                if (w.address().equals(b.address())) changes.add(change + "/" + w.state());
+            });
             try (PolicyEngine engine = remote.create(RemoteEngineTest.SHAPE, RemoteEngineTest.TOKENIZER, 4)) {
                 var running = CompletableFuture.supplyAsync(() -> engine.generate(prompts, params));
                 awaitSamples(remote, b.address(), 1);
@@ -150,6 +154,7 @@ class WorkerFailureTest {
                     assertTrue(System.nanoTime() < deadline, "resumed worker never rejoined: " + remote.workers());
                     Thread.sleep(20);
                 }
+                assertEquals(List.of("up/up", "stalled/stalled", "rejoined/up"), changes, "b's state changes, as the listener heard them");
             }
         }
     }
