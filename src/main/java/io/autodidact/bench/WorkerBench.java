@@ -73,7 +73,10 @@ public final class WorkerBench {
         double local = 0, remote = 0;
         log.accept("workers: overhead, " + o.iterations() + " iterations each side, alternating");
         try (WorkerServer w = worker(engine); PolicyEngine in = new DjlEngineFactory(engine).create(DEMO, TOKENIZER, 1);
-                PolicyEngine out = factory(List.of(w.address()), w.address()).create(DEMO, TOKENIZER, 1)) {
+                // One chunk per request, as a one-worker deployment would set chunk_rows: the in-process engine decodes
+                // every row of a request in one batch too, so the difference is the protocol, not the batch shape.
+                PolicyEngine out = new RemoteEngineFactory(RemoteSettings.of(List.of(w.address())).withChunkRows(o.prompts() * o.samples()), TOKEN)
+                        .create(DEMO, TOKENIZER, 1)) {
             // Alternate the sides so that whatever else runs on the machine slows both alike; iteration 0 warms up.
             for (int it = 0; it <= o.iterations(); it++) {
                 double l = iterationSeconds(in, o, it), r = iterationSeconds(out, o, it);
