@@ -70,7 +70,7 @@ public final class WorkerBench {
 
     public static BenchTable run(Options o, Consumer<String> log) {
         EngineOptions engine = EngineOptions.defaults().withThreads(o.threads()).withMaxBatchRows(512);
-        double local = 0, remote = 0;
+        double[] local = new double[2], remote = new double[2]; // generate, train seconds per iteration
         log.accept("workers: overhead, " + o.iterations() + " iterations each side, alternating");
         try (WorkerServer w = worker(engine); PolicyEngine in = new DjlEngineFactory(engine).create(DEMO, TOKENIZER, 1);
                 // One chunk per request, as a one-worker deployment would set chunk_rows: the in-process engine decodes
@@ -79,14 +79,15 @@ public final class WorkerBench {
                         .create(DEMO, TOKENIZER, 1)) {
             // Alternate the sides so that whatever else runs on the machine slows both alike; iteration 0 warms up.
             for (int it = 0; it <= o.iterations(); it++) {
-                double l = iterationSeconds(in, o, it), r = iterationSeconds(out, o, it);
-                if (it > 0) {
-                    local += l / o.iterations();
-                    remote += r / o.iterations();
+                double[] l = iterationSeconds(in, o, it), r = iterationSeconds(out, o, it);
+                for (int i = 0; it > 0 && i < 2; i++) {
+                    local[i] += l[i] / o.iterations();
+                    remote[i] += r[i] / o.iterations();
                 }
             }
         }
-        double overhead = remote / local - 1;
+        double localS = local[0] + local[1], remoteS = remote[0] + remote[1];
+        double overhead = remoteS / localS - 1;
 
         log.accept("workers: exchange, " + o.echoRepeats() + " x " + o.rollouts() + " rollouts");
         double[] exchange = exchange(o, engine);
@@ -104,7 +105,9 @@ public final class WorkerBench {
 
         return new BenchTable("workers", "bench workers: remote engine on loopback workers (in this JVM) vs in process, demo model, "
                 + o.threads() + " threads", "remote", "in-process")
-                .lower("iteration (generate " + o.prompts() * o.samples() + " + train " + o.trainSteps() + " steps)", "s", remote, local)
+                .lower("iteration (generate " + o.prompts() * o.samples() + " + train " + o.trainSteps() + " steps)", "s", remoteS, localS)
+                .lower("  of which generate", "s", remote[0], local[0])
+                .lower("  of which train", "s", remote[1], local[1])
                 .higher("generation, 2 workers vs 1 (1 thread each)", "tokens/s", two, one)
                 .metric("remote_overhead_fraction", overhead)
                 .metric("exchange_gb_per_s", exchange[0])
@@ -114,8 +117,12 @@ public final class WorkerBench {
                 .metric("weight_sync_mb", sync[1])
                 .metric("workers_1_tokens_per_s", one)
                 .metric("workers_2_tokens_per_s", two)
-                .metric("remote_iteration_s", remote)
-                .metric("local_iteration_s", local)
+                .metric("remote_iteration_s", remoteS)
+                .metric("local_iteration_s", localS)
+                .metric("remote_generate_s", remote[0])
+                .metric("local_generate_s", local[0])
+                .metric("remote_train_s", remote[1])
+                .metric("local_train_s", local[1])
                 .note("threads", o.threads())
                 .note("cores", Runtime.getRuntime().availableProcessors())
                 .note("workers", "in this JVM, on loopback: no network, and they share the cores with the client");
@@ -136,11 +143,12 @@ public final class WorkerBench {
         return out;
     }
 
-    /** Wall time of iteration {@code it}: sample, then train on the samples. */
-    private static double iterationSeconds(PolicyEngine p, Options o, int it) {
+    /** Wall time of iteration {@code it}: {seconds sampling, seconds training on the samples}. */
+    private static double[] iterationSeconds(PolicyEngine p, Options o, int it) {
         long t0 = System.nanoTime();
         List<int[]> prompts = prompts(o.prompts(), it);
         List<Generation> g = p.generate(prompts, SamplingParams.sample(o.samples(), 1.0, o.maxNewTokens(), it));
+        long t1 = System.nanoTime();
         for (int s = 0; s < o.trainSteps(); s++) {
             List<TrainSequence> rows = new ArrayList<>();
             for (int r = 0; r < o.trainRows(); r++) {
@@ -153,7 +161,7 @@ public final class WorkerBench {
             }
             p.train(new TrainBatch(rows, 1e-3));
         }
-        return (System.nanoTime() - t0) / 1e9;
+        return new double[] {(t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9};
     }
 
     /** {GB/s both ways, heap bytes allocated per rollout (whole JVM), Arrow bytes per rollout one way}. */
