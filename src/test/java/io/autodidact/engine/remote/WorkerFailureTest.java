@@ -154,7 +154,10 @@ class WorkerFailureTest {
                     assertTrue(System.nanoTime() < deadline, "resumed worker never rejoined: " + remote.workers());
                     Thread.sleep(20);
                 }
-                assertEquals(List.of("up/up", "stalled/stalled", "rejoined/up"), changes, "b's state changes, as the listener heard them");
+                // A loaded machine can delay b's first answers (stalled, then up) before the SIGSTOP: only the end is fixed.
+                assertTrue(changes.contains("up/up"), "b came up: " + changes);
+                assertEquals(List.of("stalled/stalled", "rejoined/up"), changes.subList(changes.size() - 2, changes.size()),
+                        "b's state changes, as the listener heard them: " + changes);
             }
         }
     }
