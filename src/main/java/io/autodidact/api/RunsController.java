@@ -58,7 +58,7 @@ final class RunsController {
         return runs.list(filter, p, n);
     }
 
-    /** A run: status, recipe, iteration and stage, progress fraction, latest metrics, stage timings, error. */
+    /** A run: status, recipe, iteration and stage, progress fraction, latest metrics, stage timings, error, and its workers (remote engine). */
     @Get("/{id}")
     Map<String, Object> get(@PathVariable String id) {
         return runs.get(id).orElseThrow(() -> new RunService.RunNotFound(id));
@@ -95,7 +95,11 @@ final class RunsController {
         return HttpResponse.noContent();
     }
 
-    /** Server-sent events: a {@code snapshot} first, then stage, progress, stage_finished, tokens, scored, metrics and status events; ends with the run. */
+    /**
+     * Server-sent events: a {@code snapshot} first, then stage, progress, stage_finished, tokens, scored, metrics and status events,
+     * and on the remote engine a {@code worker} event per change of a worker's state and a {@code workers} snapshot after each
+     * stage; ends with the run.
+     */
     @Get(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM)
     Publisher<Event<Map<String, Object>>> events(@PathVariable String id) {
         return Flux.create(sink -> {

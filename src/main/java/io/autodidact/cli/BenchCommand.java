@@ -8,6 +8,7 @@ import io.autodidact.bench.ModelBench;
 import io.autodidact.bench.RewardBench;
 import io.autodidact.bench.ServiceBench;
 import io.autodidact.bench.TorchBaseline;
+import io.autodidact.bench.WorkerBench;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,12 +25,14 @@ import picocli.CommandLine.Parameters;
  * {@code autodidact bench rewards}: Python rewards on GraalPy against CPython, and sandboxed code execution
  * against a fresh CPython process per program; {@code autodidact bench kernels}: the GraalPy loss kernel against
  * the same loss in Java on DJL, as a share of a training step; {@code autodidact bench service}: concurrent clients polling
- * a run's status on the real service while the run executes (requests, errors, p50/p99 latency).
+ * a run's status on the real service while the run executes (requests, errors, p50/p99 latency); {@code autodidact bench
+ * workers}: the remote engine on loopback workers against the in-process engine (overhead, exchange GB/s, weight sync,
+ * generation on 1 and 2 workers).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks that print a table and write target/bench/<name>.json. Not part of CI.")
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: engine, flight, model, rewards, kernels, service.")
+    @Parameters(index = "0", paramLabel = "NAME", description = "Benchmark to run: engine, flight, model, rewards, kernels, service, workers.")
     String name;
 
     @Option(names = "--threads", description = "Threads for both sides (default: ${DEFAULT-VALUE}).", defaultValue = "2")
@@ -67,15 +70,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--duration", description = "service: seconds the clients poll (default: ${DEFAULT-VALUE}).", defaultValue = "60")
     double durationSeconds;
 
+    @Option(names = "--quick", description = "workers: a small configuration that finishes in well under a minute.")
+    boolean quick;
+
     @Override
     public Integer call() throws Exception {
+        if (name.equals("workers")) return workers();
         if (name.equals("service")) return service();
         if (name.equals("flight")) return flight();
         if (name.equals("rewards")) return rewards();
         if (name.equals("model")) return model();
         if (name.equals("kernels")) return kernels();
         if (!name.equals("engine")) {
-            System.err.println("autodidact bench: unknown benchmark '" + name + "'; available: engine, flight, model, rewards, kernels, service");
+            System.err.println("autodidact bench: unknown benchmark '" + name + "'; available: engine, flight, model, rewards, kernels, service, workers");
             return 2;
         }
         var d = EngineBench.Options.defaults(threads);
@@ -202,6 +209,18 @@ final class BenchCommand implements Callable<Integer> {
         }
         BenchTable table = RewardBench.run(new RewardBench.Options(samples, programs, python, out.resolve("rewards-work")), System.err::println);
         table.print(System.out);
+        System.out.println("wrote " + table.writeJson(out));
+        return 0;
+    }
+
+    private int workers() throws Exception {
+        BenchTable table = WorkerBench.run(quick ? WorkerBench.Options.quick(threads) : WorkerBench.Options.standard(threads), System.err::println);
+        table.print(System.out);
+        var m = table.toJson();
+        System.out.printf("remote overhead per iteration: %.1f%% (goal < 10%%); exchange %.2f GB/s, %.0f heap bytes allocated per rollout;"
+                        + " weight sync %.3f s per 100 MB; generation %.0f tokens/s on 1 worker, %.0f on 2%n",
+                100 * ((Number) m.get("remote_overhead_fraction")).doubleValue(), m.get("exchange_gb_per_s"), m.get("exchange_allocated_bytes_per_rollout"),
+                m.get("weight_sync_s_per_100mb"), m.get("workers_1_tokens_per_s"), m.get("workers_2_tokens_per_s"));
         System.out.println("wrote " + table.writeJson(out));
         return 0;
     }

@@ -9,10 +9,16 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** Progress bars (with rate and ETA) for long stages, and one table row per finished iteration. */
+/**
+ * Progress bars (with rate and ETA) for long stages, and one table row per finished iteration. Two stages can run at
+ * once (with {@code generate.max_staleness: 1} the next iteration generates while this one trains): the bar follows the
+ * stage that started last, and events of the other are not drawn.
+ */
 final class ConsoleEvents implements LoopEvents {
     private final PrintStream out;
     private ProgressBar bar;
+    private int barIteration;
+    private Stage barStage;
     private boolean headerPrinted;
 
     ConsoleEvents(PrintStream out) {
@@ -20,9 +26,11 @@ final class ConsoleEvents implements LoopEvents {
     }
 
     @Override
-    public void stageStarted(int iteration, Stage stage, long total, String unit) {
+    public synchronized void stageStarted(int iteration, Stage stage, long total, String unit) {
         closeBar();
         if (total <= 0) return;
+        barIteration = iteration;
+        barStage = stage;
         bar = new ProgressBarBuilder()
                 .setTaskName(String.format("iter %d %-9s", iteration, stage.name().toLowerCase()))
                 .setInitialMax(total)
@@ -36,17 +44,21 @@ final class ConsoleEvents implements LoopEvents {
     }
 
     @Override
-    public void progress(int iteration, Stage stage, long done) {
-        if (bar != null) bar.stepTo(done);
+    public synchronized void progress(int iteration, Stage stage, long done) {
+        if (showing(iteration, stage)) bar.stepTo(done);
     }
 
     @Override
-    public void stageFinished(int iteration, Stage stage, double seconds) {
-        closeBar();
+    public synchronized void stageFinished(int iteration, Stage stage, double seconds) {
+        if (showing(iteration, stage)) closeBar();
+    }
+
+    private boolean showing(int iteration, Stage stage) {
+        return bar != null && barIteration == iteration && barStage == stage;
     }
 
     @Override
-    public void iterationFinished(IterationMetrics m) {
+    public synchronized void iterationFinished(IterationMetrics m) {
         closeBar();
         if (!headerPrinted) {
             out.printf("%n%4s  %6s  %-44s %8s %8s %8s %7s%n", "iter", "pass@1", "pass@1 by difficulty", "correct", "selected", "loss", "secs");
@@ -62,7 +74,7 @@ final class ConsoleEvents implements LoopEvents {
     }
 
     @Override
-    public void message(String text) {
+    public synchronized void message(String text) {
         closeBar();
         out.println(text);
     }

@@ -90,7 +90,21 @@ public record RunSpec(
     }
 
     /** How rollouts are produced and stored: problems per durable part, and the completion budget. */
-    public record GenerateSpec(int partProblems, int maxNewTokens) {}
+    /**
+     * @param maxStaleness 0: each iteration samples from the policy the previous one trained; 1: iteration n+1 samples from
+     *                     the policy of n-1 while n trains (generation overlaps training; see docs/workers.md)
+     */
+    public record GenerateSpec(int partProblems, int maxNewTokens, int maxStaleness) {
+        public GenerateSpec {
+            if (maxStaleness < 0 || maxStaleness > 1)
+                throw ConfigMap.error("generate.max_staleness", "must be 0 (synchronous) or 1 (generation of iteration n+1 overlaps training of n), got "
+                        + maxStaleness);
+        }
+
+        public GenerateSpec(int partProblems, int maxNewTokens) {
+            this(partProblems, maxNewTokens, 0);
+        }
+    }
 
     /**
      * Held-out evaluation: greedy pass@1 and pass@k at a temperature, on {@code perDifficulty} problems per
@@ -223,7 +237,8 @@ public record RunSpec(
         r.put("name", recipe.name());
         r.putAll(recipe.options());
         m.put("recipe", r);
-        m.put("generate", Map.of("part_problems", generate.partProblems(), "max_new_tokens", generate.maxNewTokens()));
+        m.put("generate", Map.of("part_problems", generate.partProblems(), "max_new_tokens", generate.maxNewTokens(), "max_staleness",
+                generate.maxStaleness()));
         Map<String, Object> ev = new LinkedHashMap<>();
         ev.put("per_difficulty", eval.perDifficulty());
         ev.put("pass_k", eval.passK());

@@ -72,7 +72,8 @@ public final class LoopRunner {
 
     private final Optional<Curriculum> curriculum;
     private final Optional<Reward> ownReward;
-    private final Map<Integer, List<Problem>> problemsOf = new HashMap<>();
+    // Read by the ahead generation's thread too (generate.max_staleness: 1).
+    private final Map<Integer, List<Problem>> problemsOf = new java.util.concurrent.ConcurrentHashMap<>();
 
     private PolicyEngine policy;
     private int policyIteration = -1;
@@ -105,13 +106,23 @@ public final class LoopRunner {
             if (!done(0, Stage.EVALUATE)) evaluate(0);
             for (int it = 1; it <= spec.iterations(); it++) {
                 if (done(it, Stage.EVALUATE)) continue;
-                if (!done(it, Stage.PLAN)) plan(it, rollouts);
+                int current = it;
+                if (!done(it, Stage.PLAN)) plan(it, rollouts, () -> policyAt(current - 1));
                 Recipe planned = recipe.configured(controls(it));
                 List<Problem> problems = problems(it, rollouts);
-                if (!done(it, Stage.GENERATE)) generate(it, planned, problems, rollouts);
+                if (!done(it, Stage.GENERATE)) generate(it, planned, problems, rollouts, () -> policyAt(current - 1), it - 1);
                 if (!done(it, Stage.SCORE)) score(it, problems, rollouts);
                 if (!done(it, Stage.SELECT)) select(it, planned, problems, rollouts);
-                if (!done(it, Stage.TRAIN)) train(it, planned, rollouts);
+                if (!done(it, Stage.TRAIN)) {
+                    Optional<AheadGeneration> ahead = generateAhead(it + 1, rollouts);
+                    try {
+                        train(it, planned, rollouts);
+                    } catch (RuntimeException | Error e) {
+                        ahead.ifPresent(AheadGeneration::awaitQuietly);
+                        throw e;
+                    }
+                    ahead.ifPresent(AheadGeneration::join);
+                }
                 evaluate(it);
             }
         } finally {
@@ -215,7 +226,7 @@ public final class LoopRunner {
      * Fixes iteration {@code it}'s curriculum state (hence its problems) and the recipe's controls, and journals both.
      * A crash before the journal line redoes it with the same seeds and inputs.
      */
-    private void plan(int it, RolloutFiles rollouts) {
+    private void plan(int it, RolloutFiles rollouts, java.util.function.Supplier<PolicyEngine> prober) {
         long t0 = System.nanoTime();
         events.stageStarted(it, Stage.PLAN, 1, "steps");
         Map<String, Object> data = new LinkedHashMap<>();
@@ -249,7 +260,7 @@ public final class LoopRunner {
 
             @Override
             public List<Rollout> probe(int count, SamplingParams params) {
-                return LoopRunner.this.probe(it, chosen.subList(0, Math.min(count, chosen.size())), params);
+                return LoopRunner.this.probe(it, chosen.subList(0, Math.min(count, chosen.size())), params, prober.get());
             }
         });
         data.put("controls", new TreeMap<>(controls));
@@ -258,8 +269,7 @@ public final class LoopRunner {
         record(it, Stage.PLAN, t0, data);
     }
 
-    private List<Rollout> probe(int it, List<Problem> problems, SamplingParams params) {
-        PolicyEngine engine = policyAt(it - 1);
+    private List<Rollout> probe(int it, List<Problem> problems, SamplingParams params, PolicyEngine engine) {
         List<int[]> prompts = new ArrayList<>(problems.size());
         for (Problem p : problems) prompts.add(engine.tokenizer().encode(p.prompt()));
         List<Generation> gens = engine.generate(prompts, params);
@@ -332,13 +342,19 @@ public final class LoopRunner {
 
     // ------------------------------------------------------------------ GENERATE
 
-    private void generate(int it, Recipe recipe, List<Problem> problems, RolloutFiles rollouts) {
+    /**
+     * Samples iteration {@code it}'s parts from {@code generator}, the policy trained in iteration {@code version}: {@code it - 1},
+     * or {@code it - 2} when generated ahead ({@link #generateAhead}). Each part's journal line records the version and the
+     * staleness, {@code it - 1 - version}; the rollouts' logprobs are that policy's, the behaviour policy's.
+     */
+    private void generate(int it, Recipe recipe, List<Problem> problems, RolloutFiles rollouts, java.util.function.Supplier<PolicyEngine> generator,
+            int version) {
         if (replay.isPresent()) {
             replayGenerate(it, problems, rollouts, replay.get());
             return;
         }
         long t0 = System.nanoTime();
-        PolicyEngine engine = policyAt(it - 1);
+        PolicyEngine engine = generator.get();
         int partSize = spec.generate().partProblems();
         int parts = (problems.size() + partSize - 1) / partSize;
         events.stageStarted(it, Stage.GENERATE, problems.size(), "problems");
@@ -366,7 +382,7 @@ public final class LoopRunner {
                 throw new java.io.UncheckedIOException(e);
             }
             rollouts.write(it, p, out);
-            dir.journal().recordPart(it, Stage.GENERATE.name(), p, Map.of("rollouts", out.size()));
+            dir.journal().recordPart(it, Stage.GENERATE.name(), p, Map.of("rollouts", out.size(), "policy", version, "staleness", it - 1 - version));
             samples += out.size();
             long generated = 0;
             for (Rollout r : out) generated += r.completionTokens().length;
@@ -374,7 +390,7 @@ public final class LoopRunner {
             events.partFinished(it, Stage.GENERATE, p);
             events.progress(it, Stage.GENERATE, (long) Math.min(problems.size(), (p + 1) * partSize));
         }
-        record(it, Stage.GENERATE, t0, Map.of("parts", parts, "rollouts_this_session", samples));
+        record(it, Stage.GENERATE, t0, Map.of("parts", parts, "rollouts_this_session", samples, "policy", version, "staleness", it - 1 - version));
     }
 
     private static List<Rollout> plainSamples(int it, List<Problem> part, List<int[]> prompts, SamplingParams params, PolicyEngine engine) {
@@ -638,6 +654,25 @@ public final class LoopRunner {
         }
         List<Boolean> verified = workload.reward().score(samples).stream().map(Score::correct).toList();
         return recipe.verifiedMonitors(it, selected, verified);
+    }
+
+    // ------------------------------------------------------------------ GENERATE ahead (generate.max_staleness: 1)
+
+    /**
+     * With {@code generate.max_staleness: 1}, PLAN and GENERATE of iteration {@code next} start now, on their own copy of
+     * the policy of {@code next - 2}, while iteration {@code next - 1} trains: samples one policy version stale, which the
+     * policy-gradient ratio already corrects since their logprobs are that policy's. Nothing starts for the last iteration,
+     * a replay, or an iteration whose GENERATE is already done; parts done before a crash are kept, as in GENERATE.
+     */
+    private Optional<AheadGeneration> generateAhead(int next, RolloutFiles rollouts) {
+        if (spec.generate().maxStaleness() < 1 || next > spec.iterations() || replay.isPresent() || done(next, Stage.GENERATE))
+            return Optional.empty();
+        return Optional.of(AheadGeneration.start(next, () -> {
+            try (PolicyEngine stale = engines.load(checkpoint(next - 2))) {
+                if (!done(next, Stage.PLAN)) plan(next, rollouts, () -> stale);
+                generate(next, recipe.configured(controls(next)), problems(next, rollouts), rollouts, () -> stale, next - 2);
+            }
+        }));
     }
 
     // ------------------------------------------------------------------ TRAIN

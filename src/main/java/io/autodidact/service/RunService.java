@@ -2,6 +2,7 @@ package io.autodidact.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.autodidact.engine.EngineFactory;
+import io.autodidact.engine.WorkerStatus;
 import io.autodidact.loop.RunSpec;
 import io.autodidact.loop.RunSpecReader;
 import io.autodidact.run.LoopRunner;
@@ -105,7 +106,7 @@ public final class RunService implements AutoCloseable {
                 Instant.now(), RunStatus.QUEUED, this::broadcast);
         // The runner built while validating is the one that runs first: the workload (and any Python reward it
         // loaded) is made once, not again at execution.
-        LoopRunner runner = RunLauncher.start(spec, dir, engines.apply(spec), run).runner();
+        LoopRunner runner = RunLauncher.start(spec, dir, attached(run).apply(spec), run).runner();
         runs.put(run.id, run);
         setStatus(run, RunStatus.QUEUED, "");
         workers.submit(() -> execute(run, Optional.of(runner)));
@@ -118,7 +119,7 @@ public final class RunService implements AutoCloseable {
         run.clearStop();
         setStatus(run, RunStatus.RUNNING, "");
         try {
-            LoopRunner runner = prepared.orElseGet(() -> RunLauncher.resume(run.dir, engines, run).runner());
+            LoopRunner runner = prepared.orElseGet(() -> RunLauncher.resume(run.dir, attached(run), run).runner());
             runner.run();
             setStatus(run, RunStatus.COMPLETED, "");
         } catch (RunStopped stopped) {
@@ -127,6 +128,28 @@ public final class RunService implements AutoCloseable {
             LOG.error("run {} failed", run.id, e);
             setStatus(run, RunStatus.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+    }
+
+    /** The engine factories for {@code run}, each attached to it so its workers show in the run's status and events. */
+    private Function<RunSpec, EngineFactory> attached(ServiceRun run) {
+        return spec -> {
+            EngineFactory f = engines.apply(spec);
+            run.attach(f);
+            return f;
+        };
+    }
+
+    /**
+     * The workers of every run that used remote engines, oldest run first, keyed by run and execution ({@code id#n}: a
+     * resumed run's new execution counts from zero again).
+     */
+    public Map<String, List<WorkerStatus>> workers() {
+        Map<String, List<WorkerStatus>> out = new LinkedHashMap<>();
+        runs.values().stream().sorted(Comparator.comparing((ServiceRun r) -> r.submitted)).forEach(r -> {
+            List<WorkerStatus> w = r.workers();
+            if (!w.isEmpty()) out.put(r.id + "#" + r.attachments(), w);
+        });
+        return out;
     }
 
     private void setStatus(ServiceRun run, RunStatus status, String error) {

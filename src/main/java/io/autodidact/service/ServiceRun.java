@@ -1,5 +1,7 @@
 package io.autodidact.service;
 
+import io.autodidact.engine.EngineFactory;
+import io.autodidact.engine.WorkerStatus;
 import io.autodidact.loop.IterationMetrics;
 import io.autodidact.loop.LoopEvents;
 import io.autodidact.loop.Stage;
@@ -34,6 +36,9 @@ final class ServiceRun implements LoopEvents {
     private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
     private final List<Consumer<RunEvent>> listeners = new CopyOnWriteArrayList<>();
     private final BiConsumer<String, RunEvent> observer;
+    private volatile EngineFactory engines;
+    private volatile int attachments;
+    private Runnable unwatch = () -> {};
 
     /** {@code observer} sees every event of this run (the service's metrics), subscribers or not. */
     ServiceRun(String id, Path dir, String recipe, int iterations, Instant submitted, RunStatus status, BiConsumer<String, RunEvent> observer) {
@@ -73,6 +78,33 @@ final class ServiceRun implements LoopEvents {
         stopRequested = null;
     }
 
+    /**
+     * The engine factory the run's current execution uses: its workers (none for the in-process engine) appear in the
+     * view, and each change of a worker's state becomes a {@code worker} event.
+     */
+    synchronized void attach(EngineFactory factory) {
+        unwatch.run();
+        engines = factory;
+        attachments++;
+        unwatch = factory.watchWorkers((change, worker) -> {
+            Map<String, Object> data = new LinkedHashMap<>(worker.toMap());
+            data.put("change", change);
+            data.put("iteration", iteration);
+            emit(new RunEvent("worker", data));
+        });
+    }
+
+    /** The workers of the latest execution, current while it runs, last known after. */
+    List<WorkerStatus> workers() {
+        EngineFactory f = engines;
+        return f == null ? List.of() : f.workers();
+    }
+
+    /** Counts executions that attached an engine factory, so counters of one execution are not mistaken for another's. */
+    int attachments() {
+        return attachments;
+    }
+
     Runnable subscribe(Consumer<RunEvent> listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
@@ -110,6 +142,7 @@ final class ServiceRun implements LoopEvents {
             m.put("stage_seconds", new LinkedHashMap<>(stageSeconds));
         }
         m.put("latest_metrics", latestMetrics);
+        m.put("workers", workers().stream().map(WorkerStatus::toMap).toList());
         m.put("links", Map.of("self", "/api/runs/" + id, "metrics", "/api/runs/" + id + "/metrics", "events", "/api/runs/" + id + "/events"));
         return m;
     }
@@ -143,6 +176,10 @@ final class ServiceRun implements LoopEvents {
         }
         stageFraction = 1;
         emit(new RunEvent("stage_finished", Map.of("iteration", it, "stage", s.name().toLowerCase(), "seconds", seconds)));
+        List<WorkerStatus> workers = workers();
+        if (!workers.isEmpty())
+            emit(new RunEvent("workers", Map.of("iteration", it, "stage", s.name().toLowerCase(), "workers",
+                    workers.stream().map(WorkerStatus::toMap).toList())));
         checkStop();
     }
 

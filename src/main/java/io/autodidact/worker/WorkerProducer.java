@@ -55,7 +55,10 @@ import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.complex.ListVector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -277,7 +280,7 @@ final class WorkerProducer extends NoOpFlightProducer {
         String op = "exchange";
         try {
             if (!reader.getDescriptor().isCommand())
-                throw invalid("DoExchange: the descriptor must be a command holding JSON {\"op\": \"generate\" | \"logprobs\" | \"self-certainty\" | \"train\", ...}");
+                throw invalid("DoExchange: the descriptor must be a command holding JSON {\"op\": \"generate\" | \"logprobs\" | \"self-certainty\" | \"train\" | \"echo\", ...}");
             ObjectNode body = parse(reader.getDescriptor().getCommand(), "DoExchange descriptor");
             op = text(body, "op", "DoExchange descriptor");
             switch (op) {
@@ -285,6 +288,7 @@ final class WorkerProducer extends NoOpFlightProducer {
                 case "logprobs" -> logprobs(body, reader, listener);
                 case "self-certainty" -> selfCertainty(body, reader, listener);
                 case "train" -> train(body, reader, listener);
+                case "echo" -> echo(body, reader, listener);
                 default -> throw CallStatus.UNIMPLEMENTED.withDescription("no exchange '" + op + "' in worker protocol " + WorkerProtocol.VERSION
                         + "; exchanges are " + WorkerProtocol.EXCHANGES).toRuntimeException();
             }
@@ -335,25 +339,28 @@ final class WorkerProducer extends NoOpFlightProducer {
     }
 
     private static void flushRollouts(List<Generation> rows, VectorSchemaRoot out, ServerStreamListener listener) {
-        out.allocateNew();
-        IntVector p = (IntVector) out.getVector(0), s = (IntVector) out.getVector(1);
-        VarCharVector text = (VarCharVector) out.getVector(4), finish = (VarCharVector) out.getVector(5);
-        List<int[]> tokens = new ArrayList<>(rows.size());
-        List<float[]> logprobs = new ArrayList<>(rows.size());
-        for (int i = 0; i < rows.size(); i++) {
-            Generation g = rows.get(i);
-            p.setSafe(i, g.promptIndex());
-            s.setSafe(i, g.sampleIndex());
-            text.setSafe(i, g.text().getBytes(StandardCharsets.UTF_8));
-            finish.setSafe(i, g.finishReason().name().toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.UTF_8));
-            tokens.add(g.tokens());
-            logprobs.add(g.logprobs());
-        }
-        Columns.setInts((ListVector) out.getVector(2), tokens);
-        Columns.setFloats((ListVector) out.getVector(3), logprobs);
-        out.setRowCount(rows.size());
+        RolloutBatches.write(rows, out);
         listener.putNext();
         rows.clear();
+    }
+
+    /**
+     * {@code {"op": "echo"}}: every batch goes back as it came, in any schema, handed over without a copy; the transfer path
+     * alone, without a model (what {@code bench workers} measures as exchange throughput).
+     */
+    private void echo(ObjectNode body, FlightStream reader, ServerStreamListener listener) {
+        requireKeys(body, Set.of("op"), "echo");
+        try (VectorSchemaRoot out = VectorSchemaRoot.create(reader.getSchema(), allocator)) {
+            VectorLoader loader = new VectorLoader(out);
+            listener.start(out);
+            while (reader.next()) {
+                try (ArrowRecordBatch batch = new VectorUnloader(reader.getRoot()).getRecordBatch()) {
+                    loader.load(batch);
+                }
+                listener.putNext();
+            }
+            listener.completed();
+        }
     }
 
     /** The rows of a logprobs or self-certainty request: (row index, prompt, completion). */

@@ -36,7 +36,7 @@ public final class WorkerProtocol {
 
     public static final List<String> ACTIONS = List.of("worker-info", "health", "load-model", "fork-model", "unload-model",
             "save-checkpoint", "set-weights", "shutdown");
-    public static final List<String> EXCHANGES = List.of("generate", "logprobs", "self-certainty", "train");
+    public static final List<String> EXCHANGES = List.of("generate", "logprobs", "self-certainty", "train", "echo");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -7,7 +7,7 @@ import io.autodidact.engine.SamplingParams;
 import io.autodidact.engine.djl.DjlEngine;
 import io.autodidact.engine.djl.EngineOptions;
 import io.autodidact.engine.remote.RemoteEngineFactory;
-import io.autodidact.engine.remote.WorkerStatus;
+import io.autodidact.engine.WorkerStatus;
 import io.autodidact.loop.LoopEvents;
 import io.autodidact.loop.Problem;
 import io.autodidact.loop.Rollout;

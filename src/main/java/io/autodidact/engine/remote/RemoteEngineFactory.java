@@ -6,6 +6,7 @@ import io.autodidact.engine.EngineFactory;
 import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.Tokenizer;
 import io.autodidact.engine.Tokenizers;
+import io.autodidact.engine.WorkerStatus;
 import io.autodidact.loop.ConfigMap;
 import io.autodidact.loop.RunSpec;
 import io.autodidact.worker.WorkerProtocol;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Makes {@link RemoteEngine}s on a set of workers. The supervised connections ({@link WorkerPool}) open with the first
@@ -30,6 +32,7 @@ public final class RemoteEngineFactory implements EngineFactory {
     private WorkerPool pool;
     private int engines;
     private List<WorkerStatus> last = List.of();
+    private final List<WorkerStatus.Listener> listeners = new CopyOnWriteArrayList<>();
 
     public RemoteEngineFactory(RemoteSettings settings, String token) {
         if (token == null || token.isBlank())
@@ -68,7 +71,7 @@ public final class RemoteEngineFactory implements EngineFactory {
     }
 
     synchronized WorkerPool acquire() {
-        if (pool == null) pool = new WorkerPool(settings, token);
+        if (pool == null) pool = new WorkerPool(settings, token, this::changed);
         engines++;
         return pool;
     }
@@ -82,8 +85,19 @@ public final class RemoteEngineFactory implements EngineFactory {
     }
 
     /** Every worker's state and throughput (the last known ones once no engine is open). */
+    @Override
     public synchronized List<WorkerStatus> workers() {
         return pool == null ? last : pool.status();
+    }
+
+    @Override
+    public Runnable watchWorkers(WorkerStatus.Listener listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    private void changed(String change, WorkerStatus worker) {
+        for (WorkerStatus.Listener l : listeners) l.changed(change, worker);
     }
 
     @Override

@@ -3,20 +3,19 @@ package io.autodidact.engine.remote;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.autodidact.engine.FinishReason;
 import io.autodidact.engine.Generation;
 import io.autodidact.engine.SamplingParams;
 import io.autodidact.engine.StepMetrics;
 import io.autodidact.engine.TrainBatch;
 import io.autodidact.engine.TrainSequence;
 import io.autodidact.worker.Columns;
+import io.autodidact.worker.RolloutBatches;
 import io.autodidact.worker.WorkerProtocol;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -124,21 +123,56 @@ final class WorkerClient implements AutoCloseable {
             exchange.getWriter().start(request);
             exchange.getWriter().putNext();
             exchange.getWriter().completed();
-            while (reader.next()) {
-                VectorSchemaRoot in = reader.getRoot();
-                IntVector pi = (IntVector) in.getVector(0), si = (IntVector) in.getVector(1);
-                ListVector tokens = (ListVector) in.getVector(2), logprobs = (ListVector) in.getVector(3);
-                VarCharVector text = (VarCharVector) in.getVector(4), finish = (VarCharVector) in.getVector(5);
-                for (int i = 0; i < in.getRowCount(); i++)
-                    onRow.accept(new Generation(pi.get(i), si.get(i), Columns.ints(tokens, i), Columns.floats(logprobs, i),
-                            new String(text.get(i), StandardCharsets.UTF_8),
-                            FinishReason.valueOf(new String(finish.get(i), StandardCharsets.UTF_8).toUpperCase(Locale.ROOT))));
-            }
+            while (reader.next()) RolloutBatches.read(reader.getRoot(), onRow);
         } catch (FlightRuntimeException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException("generate on worker " + address + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Sends {@code rows} as rollout batches of {@code batchRows} through the worker's {@code echo} exchange and decodes what
+     * comes back; returns the Arrow body bytes moved (both ways). The transfer path alone, for {@code bench workers}.
+     */
+    long echoRollouts(List<Generation> rows, int batchRows, List<Generation> received, long deadlineMillis) {
+        long[] bytes = {0};
+        try (var exchange = client.doExchange(FlightDescriptor.command(WorkerProtocol.bytes(WorkerProtocol.object().put("op", "echo"))),
+                options(deadlineMillis)); VectorSchemaRoot out = VectorSchemaRoot.create(WorkerProtocol.ROLLOUT, allocator)) {
+            FlightStream reader = exchange.getReader();
+            // Read while writing: the worker answers each batch at once, and a full window would otherwise block both sides.
+            RuntimeException[] failed = {null};
+            Thread drain = Thread.ofVirtual().start(() -> {
+                try {
+                    while (reader.next()) {
+                        bytes[0] += bodyBytes(reader.getRoot());
+                        RolloutBatches.read(reader.getRoot(), received::add);
+                    }
+                } catch (RuntimeException e) {
+                    failed[0] = e;
+                }
+            });
+            exchange.getWriter().start(out);
+            for (int from = 0; from < rows.size(); from += batchRows) {
+                RolloutBatches.write(rows.subList(from, Math.min(rows.size(), from + batchRows)), out);
+                bytes[0] += bodyBytes(out);
+                exchange.getWriter().putNext();
+            }
+            exchange.getWriter().completed();
+            drain.join();
+            if (failed[0] != null) throw failed[0];
+        } catch (FlightRuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("echo on worker " + address + " failed: " + e.getMessage(), e);
+        }
+        return bytes[0];
+    }
+
+    private static long bodyBytes(VectorSchemaRoot root) {
+        long n = 0;
+        for (var v : root.getFieldVectors()) n += v.getBufferSize();
+        return n;
     }
 
     List<float[]> logprobs(String model, List<int[]> prompts, List<int[]> completions, long deadlineMillis) {

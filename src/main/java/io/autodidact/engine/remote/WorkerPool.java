@@ -5,6 +5,7 @@ import io.autodidact.engine.Generation;
 import io.autodidact.engine.SamplingParams;
 import io.autodidact.engine.StepMetrics;
 import io.autodidact.engine.TrainBatch;
+import io.autodidact.engine.WorkerStatus;
 import io.autodidact.worker.WorkerProtocol;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,7 +38,13 @@ import org.slf4j.LoggerFactory;
 final class WorkerPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
 
-    enum State { CONNECTING, UP, DOWN }
+    enum State {
+        CONNECTING, UP, STALLED, DEAD;
+
+        boolean down() {
+            return this == STALLED || this == DEAD;
+        }
+    }
 
     /** One worker and what this pool knows of it. */
     static final class Worker {
@@ -50,7 +58,8 @@ final class WorkerPool implements AutoCloseable {
         final Set<WorkerClient.Call> inFlight = ConcurrentHashMap.newKeySet();
         final Object modelLock = new Object();
         final AtomicLong rows = new AtomicLong(), tokens = new AtomicLong(), busyNanos = new AtomicLong(), failures = new AtomicLong(),
-                redispatched = new AtomicLong(), syncs = new AtomicLong(), syncBytes = new AtomicLong(), syncNanos = new AtomicLong();
+                redispatched = new AtomicLong(), syncs = new AtomicLong(), syncBytes = new AtomicLong(), syncNanos = new AtomicLong(),
+                rejoins = new AtomicLong();
 
         Worker(WorkerClient client) {
             this.client = client;
@@ -58,6 +67,7 @@ final class WorkerPool implements AutoCloseable {
     }
 
     private final RemoteSettings settings;
+    private final WorkerStatus.Listener listener;
     private final BufferAllocator allocator = new RootAllocator();
     private final List<Worker> generators = new ArrayList<>();
     private final Worker trainer;
@@ -67,8 +77,10 @@ final class WorkerPool implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final String session = Long.toHexString(System.nanoTime() & 0xffffffL);
 
-    WorkerPool(RemoteSettings settings, String token) {
+    /** {@code listener} hears every state change, from the first contact on (so also during this constructor). */
+    WorkerPool(RemoteSettings settings, String token, WorkerStatus.Listener listener) {
         this.settings = settings;
+        this.listener = listener;
         Map<String, Worker> byAddress = new LinkedHashMap<>();
         for (String a : settings.workers()) byAddress.put(a, new Worker(new WorkerClient(a, token, allocator)));
         byAddress.computeIfAbsent(settings.trainer(), a -> new Worker(new WorkerClient(a, token, allocator)));
@@ -90,16 +102,16 @@ final class WorkerPool implements AutoCloseable {
                 throw new IllegalArgumentException("worker " + w.client.address() + " speaks worker protocol " + version + " but this service speaks "
                         + WorkerProtocol.VERSION + "; run workers and the service from the same release");
             w.instance = info.path("instance").asText();
-            w.state = State.UP;
             w.everUp = true;
+            moveTo(w, State.UP, "up");
             LOG.info("worker {} up: {} on {} ({} free)", w.client.address(), info.path("worker").asText(), info.path("device").asText(),
                     info.path("system_free_bytes").asLong());
         } catch (FlightRuntimeException e) {
             if (e.status().code() == FlightStatusCode.INVALID_ARGUMENT || e.status().code() == FlightStatusCode.UNAUTHENTICATED)
                 throw new IllegalArgumentException("worker " + w.client.address() + " refused this service: " + e.getMessage(), e);
-            w.state = State.DOWN;
             w.lastError = e.getMessage();
             LOG.warn("worker {} is not reachable yet: {}", w.client.address(), e.getMessage());
+            moveTo(w, downState(e), null);
         }
     }
 
@@ -108,21 +120,55 @@ final class WorkerPool implements AutoCloseable {
             ObjectNode h = w.client.action("health", WorkerProtocol.object(), settings.workerDeadline().toMillis());
             String instance = h.path("instance").asText();
             if (!instance.equals(w.instance)) {
-                if (!w.instance.isEmpty()) LOG.warn("worker {} restarted (instance {} -> {}); the models it held are gone", w.client.address(), w.instance, instance);
+                boolean restarted = !w.instance.isEmpty();
+                if (restarted) LOG.warn("worker {} restarted (instance {} -> {}); the models it held are gone", w.client.address(), w.instance, instance);
                 w.models.clear();
                 w.instance = instance;
+                if (restarted) tell("restarted", w);
             }
-            if (w.state != State.UP) LOG.info("worker {} {}", w.client.address(), w.everUp ? "rejoined" : "up");
+            if (w.state != State.UP) {
+                LOG.info("worker {} {}", w.client.address(), w.everUp ? "rejoined" : "up");
+                if (w.everUp) w.rejoins.incrementAndGet();
+                moveTo(w, State.UP, w.everUp ? "rejoined" : "up");
+            }
             w.everUp = true;
-            w.state = State.UP;
         } catch (RuntimeException e) {
-            if (w.state != State.DOWN) {
-                LOG.warn("worker {} is down (no health answer within {} ms: {}); re-dispatching its unfinished samples", w.client.address(),
-                        settings.workerDeadline().toMillis(), e.getMessage());
+            State down = downState(e);
+            if (!w.state.down()) {
+                LOG.warn("worker {} is {} (no health answer within {} ms: {}); re-dispatching its unfinished samples", w.client.address(),
+                        down.name().toLowerCase(Locale.ROOT), settings.workerDeadline().toMillis(), e.getMessage());
                 w.lastError = e.getMessage();
             }
-            w.state = State.DOWN;
+            moveTo(w, down, null);
             w.inFlight.forEach(WorkerClient.Call::cancel);
+        }
+    }
+
+    /**
+     * A worker whose call ran out of time is stalled (still connected, e.g. SIGSTOP or a hung driver); one whose connection
+     * fails is dead (killed, crashed, not started). Both are down alike for scheduling; the difference is for operators.
+     */
+    private static State downState(RuntimeException e) {
+        return e instanceof FlightRuntimeException f && (f.status().code() == FlightStatusCode.TIMED_OUT
+                || f.status().code() == FlightStatusCode.CANCELLED) ? State.STALLED : State.DEAD;
+    }
+
+    /** Sets {@code w}'s state and tells the listener when it changed ({@code change} defaults to the state's name). */
+    private void moveTo(Worker w, State to, String change) {
+        State from;
+        synchronized (w) {
+            from = w.state;
+            w.state = to;
+        }
+        if (from != to) tell(change == null ? to.name().toLowerCase(Locale.ROOT) : change, w);
+    }
+
+    private void tell(String change, Worker w) {
+        try {
+            listener.changed(change, status(w));
+        } catch (RuntimeException e) {
+            // A listener's failure must not stop supervision (a scheduled heartbeat that throws is never run again).
+            LOG.warn("a worker state listener failed on {} {}: {}", w.client.address(), change, e.toString());
         }
     }
 
@@ -307,7 +353,7 @@ final class WorkerPool implements AutoCloseable {
             w.client.generate(m.id(), rowPrompts, pi, si, params, settings.requestDeadline().toMillis(), c -> {
                 call[0] = c;
                 w.inFlight.add(c);
-                if (w.state == State.DOWN) c.cancel();
+                if (w.state.down()) c.cancel();
             }, g -> {
                 int r = g.promptIndex() * n + g.sampleIndex();
                 if (g.promptIndex() < 0 || g.promptIndex() >= prompts.size() || g.sampleIndex() < 0 || g.sampleIndex() >= n) return;
@@ -323,8 +369,11 @@ final class WorkerPool implements AutoCloseable {
             w.failures.incrementAndGet();
             boolean deadline = e instanceof FlightRuntimeException f && f.status().code() == FlightStatusCode.TIMED_OUT;
             boolean unreachable = e instanceof FlightRuntimeException f && f.status().code() == FlightStatusCode.UNAVAILABLE;
-            if (unreachable) w.state = State.DOWN;
-            LOG.warn("generate on {} {}: {}", w.client.address(), deadline ? "passed its deadline (straggler)" : unreachable || w.state == State.DOWN
+            if (unreachable) {
+                w.lastError = e.getMessage();
+                moveTo(w, State.DEAD, null);
+            }
+            LOG.warn("generate on {} {}: {}", w.client.address(), deadline ? "passed its deadline (straggler)" : unreachable || w.state.down()
                     ? "lost the worker" : "failed", e.getMessage());
             if (e instanceof FlightRuntimeException f && f.status().code() == FlightStatusCode.INVALID_ARGUMENT)
                 synchronized (results) {
@@ -339,8 +388,9 @@ final class WorkerPool implements AutoCloseable {
                     Set<Worker> tried = new HashSet<>(chunk.tried());
                     tried.add(w);
                     pending.addFirst(new Chunk(left, tried));
-                    if (left.length < chunk.rows().length || w.state == State.DOWN || call[0] != null)
-                        w.redispatched.addAndGet(left.length);
+                    // Every unfinished sample goes back to the queue, including those of a request that failed before
+                    // its call began (a worker killed between two chunks): all count as re-dispatched from this worker.
+                    w.redispatched.addAndGet(left.length);
                 }
                 busy.remove(w);
                 results.notifyAll();
@@ -357,14 +407,16 @@ final class WorkerPool implements AutoCloseable {
     /** Every worker's role, state and counters, for the run status and logs. */
     List<WorkerStatus> status() {
         List<WorkerStatus> out = new ArrayList<>();
-        for (Worker w : all) {
-            String role = w == trainer ? (generators.contains(w) ? "trainer+generator" : "trainer") : "generator";
-            double busy = w.busyNanos.get() / 1e9;
-            out.add(new WorkerStatus(w.client.address(), role, w.state.name().toLowerCase(java.util.Locale.ROOT), w.rows.get(), w.tokens.get(),
-                    busy == 0 ? 0 : w.tokens.get() / busy, w.failures.get(), w.redispatched.get(), w.syncs.get(), w.syncBytes.get(),
-                    w.syncNanos.get() / 1e9, w.lastError));
-        }
+        for (Worker w : all) out.add(status(w));
         return out;
+    }
+
+    private WorkerStatus status(Worker w) {
+        String role = w == trainer ? (generators.contains(w) ? "trainer+generator" : "trainer") : "generator";
+        double busy = w.busyNanos.get() / 1e9;
+        return new WorkerStatus(w.client.address(), role, w.state.name().toLowerCase(Locale.ROOT), w.rows.get(), w.tokens.get(),
+                busy == 0 ? 0 : w.tokens.get() / busy, w.failures.get(), w.redispatched.get(), w.syncs.get(), w.syncBytes.get(),
+                w.syncNanos.get() / 1e9, w.rejoins.get(), w.lastError);
     }
 
     private String statusLine() {

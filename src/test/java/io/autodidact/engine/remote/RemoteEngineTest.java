@@ -9,6 +9,7 @@ import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.SamplingParams;
 import io.autodidact.engine.TrainBatch;
 import io.autodidact.engine.TrainSequence;
+import io.autodidact.engine.WorkerStatus;
 import io.autodidact.engine.djl.DjlEngine;
 import io.autodidact.engine.djl.DjlEngineFactory;
 import io.autodidact.engine.djl.EngineOptions;
