@@ -39,11 +39,12 @@ class Batch:
     ref_logp    [B, T]    float32, log-probabilities under the reference policy, or None
     total_tokens, total_sequences: counts over the whole optimizer step (all micro-batches), so that a loss
         divided by them is the same however the step is split
+    kl_weights  [B, 1]    float32, each row's multiplier of kl_coef, or None when every row's is 1
     """
 
-    __slots__ = ("logits", "targets", "mask", "advantages", "old_logp", "ref_logp", "total_tokens", "total_sequences")
+    __slots__ = ("logits", "targets", "mask", "advantages", "old_logp", "ref_logp", "total_tokens", "total_sequences", "kl_weights")
 
-    def __init__(self, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences):
+    def __init__(self, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, kl_weights=None):
         self.logits = xp.Array(logits)
         self.targets = xp.Array(targets)
         self.mask = xp.Array(mask)
@@ -52,6 +53,7 @@ class Batch:
         self.ref_logp = None if ref_logp is None else xp.Array(ref_logp)
         self.total_tokens = int(total_tokens)
         self.total_sequences = int(total_sequences)
+        self.kl_weights = None if kl_weights is None else xp.Array(kl_weights)
 
     def token_logp(self):
         """log p(target) at every position, [B, T]."""
@@ -59,8 +61,8 @@ class Batch:
         return xp.squeeze(lp, -1)
 
 
-def call(fn, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, options_json):
-    batch = Batch(logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences)
+def call(fn, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, options_json, kl_weights=None):
+    batch = Batch(logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, kl_weights)
     out = fn(batch, **json.loads(options_json))
     monitors = {}
     if isinstance(out, tuple):

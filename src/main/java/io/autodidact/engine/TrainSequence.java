@@ -9,8 +9,11 @@ package io.autodidact.engine;
  * @param tokenWeights per completion token weights (length = tokens.length - completionStart), or empty for none
  * @param oldLogprobs per completion token log-probabilities under the policy that sampled it, or empty
  * @param refLogprobs per completion token log-probabilities under the reference policy (for a KL term), or empty
+ * @param klWeight multiplies the objective's {@code kl_coef} on this row (1 for most recipes; SCoRe holds its first
+ *     attempt closer to the reference than its second); must be finite and >= 0
  */
-public record TrainSequence(int[] tokens, int completionStart, float weight, float[] tokenWeights, float[] oldLogprobs, float[] refLogprobs) {
+public record TrainSequence(int[] tokens, int completionStart, float weight, float[] tokenWeights, float[] oldLogprobs, float[] refLogprobs,
+                            float klWeight) {
     public TrainSequence {
         if (completionStart < 1 || completionStart >= tokens.length)
             throw new IllegalArgumentException("completion_start must be in [1, " + (tokens.length - 1)
@@ -20,6 +23,11 @@ public record TrainSequence(int[] tokens, int completionStart, float weight, flo
         check("token_weights", tokenWeights, n);
         check("old_logprobs", oldLogprobs, n);
         check("ref_logprobs", refLogprobs, n);
+        if (!(Float.isFinite(klWeight) && klWeight >= 0)) throw new IllegalArgumentException("kl_weight must be finite and >= 0, got " + klWeight);
+    }
+
+    public TrainSequence(int[] tokens, int completionStart, float weight, float[] tokenWeights, float[] oldLogprobs, float[] refLogprobs) {
+        this(tokens, completionStart, weight, tokenWeights, oldLogprobs, refLogprobs, 1f);
     }
 
     private static void check(String name, float[] values, int completion) {
@@ -37,12 +45,17 @@ public record TrainSequence(int[] tokens, int completionStart, float weight, flo
 
     /** This row with the sampling policy's log-probabilities of its completion tokens. */
     public TrainSequence withOldLogprobs(float[] values) {
-        return new TrainSequence(tokens, completionStart, weight, tokenWeights, values, refLogprobs);
+        return new TrainSequence(tokens, completionStart, weight, tokenWeights, values, refLogprobs, klWeight);
     }
 
     /** This row with the reference policy's log-probabilities of its completion tokens. */
     public TrainSequence withRefLogprobs(float[] values) {
-        return new TrainSequence(tokens, completionStart, weight, tokenWeights, oldLogprobs, values);
+        return new TrainSequence(tokens, completionStart, weight, tokenWeights, oldLogprobs, values, klWeight);
+    }
+
+    /** This row with its own multiplier of the objective's KL coefficient. */
+    public TrainSequence withKlWeight(float value) {
+        return new TrainSequence(tokens, completionStart, weight, tokenWeights, oldLogprobs, refLogprobs, value);
     }
 
     public int completionLength() {

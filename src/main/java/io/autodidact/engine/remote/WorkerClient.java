@@ -203,6 +203,11 @@ final class WorkerClient implements AutoCloseable {
                 .put("micro_batch_size", batch.microBatchSize());
         op.set("objective", WorkerProtocol.objective(batch.objective()));
         List<TrainSequence> rows = batch.sequences();
+        // The worker protocol has no per-row KL column yet; sending the rows without it would train a different loss.
+        for (TrainSequence r : rows)
+            if (r.klWeight() != 1f)
+                throw new IllegalArgumentException("worker " + model + ": rows with a per-row KL weight (recipe score) need the in-process "
+                        + "engine; remote workers do not support them yet (set engine.type: djl)");
         try (var exchange = client.doExchange(FlightDescriptor.command(WorkerProtocol.bytes(op)), options(deadlineMillis));
                 VectorSchemaRoot request = VectorSchemaRoot.create(WorkerProtocol.TRAIN_REQUEST, allocator)) {
             request.allocateNew();

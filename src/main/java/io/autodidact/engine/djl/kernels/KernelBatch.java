@@ -17,23 +17,31 @@ import java.util.List;
  * @param refLogp [B, T] reference-policy log-probabilities, or null
  * @param totalTokens completion tokens of the whole step (every micro-batch)
  * @param totalSequences rows of the whole step
+ * @param klWeights [B, 1] each row's multiplier of the KL coefficient, or null when every row's is 1
  */
 public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray advantages, NDArray oldLogp, NDArray refLogp,
-                          int totalTokens, int totalSequences) {
+                          int totalTokens, int totalSequences, NDArray klWeights) {
+
+    public KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray advantages, NDArray oldLogp, NDArray refLogp,
+                       int totalTokens, int totalSequences) {
+        this(logits, targets, mask, advantages, oldLogp, refLogp, totalTokens, totalSequences, null);
+    }
 
     /** Packs the per-row values of {@code rows} right-padded to {@code length} tokens (T = length - 1 positions). */
     public static KernelBatch of(NDArray logits, NDArray targets, List<TrainSequence> rows, int length, NDManager manager,
                                  int totalTokens, int totalSequences) {
         int b = rows.size(), t = length - 1;
         float[] mask = new float[b * t], adv = new float[b];
-        float[] old = null, ref = null;
+        float[] old = null, ref = null, klw = null;
         for (TrainSequence s : rows) {
             if (s.oldLogprobs().length > 0) old = new float[b * t];
             if (s.refLogprobs().length > 0) ref = new float[b * t];
+            if (s.klWeight() != 1f) klw = new float[b];
         }
         for (int r = 0; r < b; r++) {
             TrainSequence s = rows.get(r);
             adv[r] = s.weight();
+            if (klw != null) klw[r] = s.klWeight();
             for (int j = 0; j < s.completionLength(); j++) {
                 int at = r * t + s.completionStart() - 1 + j;
                 mask[at] = s.tokenWeights().length == 0 ? 1f : s.tokenWeights()[j];
@@ -43,6 +51,7 @@ public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray
         }
         Shape bt = new Shape(b, t);
         return new KernelBatch(logits, targets, manager.create(mask, bt), manager.create(adv, new Shape(b, 1)),
-                old == null ? null : manager.create(old, bt), ref == null ? null : manager.create(ref, bt), totalTokens, totalSequences);
+                old == null ? null : manager.create(old, bt), ref == null ? null : manager.create(ref, bt), totalTokens, totalSequences,
+                klw == null ? null : manager.create(klw, new Shape(b, 1)));
     }
 }

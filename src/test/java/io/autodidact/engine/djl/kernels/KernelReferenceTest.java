@@ -98,6 +98,22 @@ class KernelReferenceTest {
     }
 
     @Test
+    void perRowKlWeightsScaleEachRowsKlTermIdenticallyInPythonAndJava() {
+        float[] klWeights = {10f, 1f, 3f, 0f};
+        for (int averaging = 0; averaging < 2; averaging++) {
+            int avg = averaging;
+            Objective o = Objective.policyGradient(0.2, 0.28, 0.1, avg == 0 ? Objective.Averaging.TOKEN : Objective.Averaging.SEQUENCE, 8);
+            Function<double[], Double> reference = x -> KernelReference.policyGradient(x, targets, d(mask), d(adv), d(old), d(ref), B, T, V,
+                    0.2, 0.28, 0.1, avg, totalTokens, B, 8, d(klWeights));
+            Function<double[], Double> unweighted = x -> KernelReference.policyGradient(x, targets, d(mask), d(adv), d(old), d(ref), B, T, V,
+                    0.2, 0.28, 0.1, avg, totalTokens, B, 8);
+            assertTrue(Math.abs(reference.apply(d(logits)) - unweighted.apply(d(logits))) > 1e-3, "the weights must change the loss");
+            check(python, o.withKernel(Objective.Kernel.python()), true, reference, klWeights);
+            check(JAVA, o, true, reference, klWeights);
+        }
+    }
+
+    @Test
     void groupAdvantagesMatchFloat64ReferenceForGrpoDrGrpoAndRloo() {
         int g = 3, k = 5;
         float[] rewards = new float[g * k];
@@ -136,6 +152,12 @@ class KernelReferenceTest {
 
     /** Runs an engine kernel on the batch with fresh logits, compares value and d loss / d logits; returns its monitors. */
     private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, Function<double[], Double> reference) {
+        return check(kernel, objective, withRef, reference, null);
+    }
+
+    /** As above, with per-row KL weights (null: none). */
+    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, Function<double[], Double> reference,
+                                      float[] klWeights) {
         try (NDManager m = manager.newSubManager()) {
             NDArray x = m.create(logits, new Shape(B, T, V));
             x.setRequiresGradient(true);
@@ -146,7 +168,7 @@ class KernelReferenceTest {
             try {
                 KernelBatch batch = new KernelBatch(x, m.create(tg, new Shape(B, T, 1)), m.create(mask, new Shape(B, T)),
                         m.create(adv, new Shape(B, 1)), m.create(old, new Shape(B, T)), withRef ? m.create(ref, new Shape(B, T)) : null,
-                        totalTokens, B);
+                        totalTokens, B, klWeights == null ? null : m.create(klWeights, new Shape(B, 1)));
                 r = kernel.loss(batch, objective);
                 JniUtils.backward((PtNDArray) r.loss(), (PtNDArray) r.loss().onesLike(), false, false);
             } finally {
