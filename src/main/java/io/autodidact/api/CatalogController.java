@@ -3,6 +3,7 @@ package io.autodidact.api;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.recipe.BStar;
 import io.autodidact.recipe.Grpo;
+import io.autodidact.recipe.Score;
 import io.autodidact.recipe.SelfCertainty;
 import io.autodidact.recipe.SelfConsistency;
 import io.autodidact.recipe.Star;
@@ -27,7 +28,8 @@ final class CatalogController {
                 Grpo.OPTIONS), entry(SelfCertainty.NAME, "label-free sharpening: fine-tune on the most self-certain samples, or self-certainty as the GRPO reward",
                 SelfCertainty.OPTIONS), entry(BStar.NAME, "B-STaR: STaR whose temperature and reward threshold are chosen each iteration by the balance score",
                 BStar.OPTIONS), entry(SelfConsistency.NAME, "Label-free: the majority answer of K samples is the pseudo-label; STaR or GRPO update",
-                SelfConsistency.OPTIONS));
+                SelfConsistency.OPTIONS), entry(Score.NAME, "SCoRe: two attempts per sample, RL on the second (stage I) then on both with a bonus for improving",
+                Score.OPTIONS));
     }
 
     /** The built-in tasks and the dataset task, with their options. */

@@ -66,6 +66,22 @@ public interface Recipe {
         return Optional.empty();
     }
 
+    /**
+     * The multiplier of the objective's {@code kl_coef} on this rollout's training row: 1 for most recipes; SCoRe's
+     * stage I holds its first attempts closer to the reference policy than its second.
+     */
+    default float klWeight(int iteration, Rollout rollout) {
+        return 1f;
+    }
+
+    /**
+     * Demonstrations of the recipe's own format that the base policy learns at BOOTSTRAP besides the task's (SCoRe:
+     * second attempts after a review cue); empty for most recipes.
+     */
+    default List<Demonstration> demonstrations(List<Demonstration> task) {
+        return List.of();
+    }
+
     /** The recipe's resolved options, for run.yaml and the API. */
     Map<String, Object> options();
 

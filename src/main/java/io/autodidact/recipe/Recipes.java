@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** The recipes a run config can name. */
 public final class Recipes {
-    public static final List<String> NAMES = List.of(Star.NAME, Grpo.NAME, SelfCertainty.NAME, BStar.NAME, SelfConsistency.NAME);
+    public static final List<String> NAMES = List.of(Star.NAME, Grpo.NAME, SelfCertainty.NAME, BStar.NAME, SelfConsistency.NAME, Score.NAME);
 
     private Recipes() {}
 
@@ -18,6 +18,7 @@ public final class Recipes {
             case SelfCertainty.NAME -> new SelfCertainty(options);
             case BStar.NAME -> new BStar(options);
             case SelfConsistency.NAME -> new SelfConsistency(options);
+            case Score.NAME -> new Score(options);
             default -> throw ConfigMap.error("recipe.name", "unknown recipe \"" + name + "\"; available: " + NAMES);
         };
     }
