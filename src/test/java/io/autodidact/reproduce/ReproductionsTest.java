@@ -97,6 +97,9 @@ class ReproductionsTest {
         assertTrue(Reproductions.judgeScore(arms, twoAttempts(0.05, 0.02, 0.01, 0.01)).held());
         assertFalse(Reproductions.judgeScore(arms, twoAttempts(0.03, 0.02, 0.0, 0.0)).held(), "net +1 point is below the threshold");
         assertFalse(Reproductions.judgeScore(arms, twoAttempts(0.05, 0.02, 0.06, 0.01)).held(), "STaR on second attempts corrects more");
+        Map<String, Map<String, Double>> changing = twoAttempts(0.05, 0.02, 0.01, 0.01);
+        changing.get(TwoAttemptProbe.NAME).put("star_second_unchanged", 0.3);
+        assertFalse(Reproductions.judgeScore(arms, changing).held(), "STaR's second attempt did not mostly copy the first");
         assertEquals(0.03, (double) Reproductions.judgeScore(arms, twoAttempts(0.05, 0.02, 0.01, 0.01)).numbers().get("score_net_corrections"), 1e-12);
     }
 
