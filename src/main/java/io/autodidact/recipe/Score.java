@@ -65,6 +65,8 @@ public final class Score implements Recipe {
             new OptionDoc("beta1", "number", 0.01, "KL weight on both attempts (on the second only in stage I)"),
             new OptionDoc("beta2", "number", 0.1, "stage I KL weight on the first attempt, which keeps it near the base policy"),
             new OptionDoc("review_demonstrations", "boolean", true, "bootstrap also on second attempts that keep a correct first answer"),
+            new OptionDoc("review_corrections", "number", 0.0, "share of those whose first attempt is made wrong (last digit changed) and corrected"),
+            new OptionDoc("demonstration_mix", "number", 0.0, "[sft] fraction of each batch from the task's demonstrations (keeps first attempts alive)"),
             new OptionDoc("epochs", "integer", 1, "[rl] passes over the iteration's samples"),
             new OptionDoc("train_steps", "integer", 300, "[sft] optimizer steps per iteration"),
             new OptionDoc("batch_size", "integer", 256, "samples per optimizer step"),
@@ -84,6 +86,7 @@ public final class Score implements Recipe {
     private final int stage1Iterations;
     private final double alpha, beta1, beta2;
     private final boolean reviewDemonstrations;
+    private final double reviewCorrections;
     private final TrainPlan stageOne, stageTwo;
     private final Map<String, Object> resolved = new LinkedHashMap<>();
 
@@ -104,6 +107,8 @@ public final class Score implements Recipe {
         beta1 = c.number("beta1", 0.01, 0, 100);
         beta2 = c.number("beta2", 0.1, 0, 100);
         reviewDemonstrations = c.bool("review_demonstrations", true);
+        reviewCorrections = c.number("review_corrections", 0.0, 0, 1);
+        double demonstrationMix = c.number("demonstration_mix", 0.0, 0, 0.99);
         int epochs = c.integer("epochs", 1, 1, 1000);
         int steps = c.integer("train_steps", 300, 0, 10_000_000);
         int batchSize = c.integer("batch_size", 256, 1, 1 << 20);
@@ -120,8 +125,10 @@ public final class Score implements Recipe {
         };
         c.finish();
         if (mode == Mode.SFT) {
-            stageOne = stageTwo = new TrainPlan(steps, batchSize, lr, warmup, schedule, 0, false);
+            stageOne = stageTwo = new TrainPlan(steps, batchSize, lr, warmup, schedule, demonstrationMix, false);
         } else {
+            if (demonstrationMix > 0)
+                throw ConfigMap.error("recipe.demonstration_mix", "applies to mode sft only; policy-gradient rows need sampling log-probabilities");
             stageOne = new TrainPlan(0, batchSize, lr, warmup, schedule, 0, false,
                     Objective.policyGradient(0.2, 0.2, Math.max(beta1, beta2), averaging, maxLength).withKernel(k), epochs);
             stageTwo = new TrainPlan(0, batchSize, lr, warmup, schedule, 0, false,
@@ -136,6 +143,8 @@ public final class Score implements Recipe {
         resolved.put("beta1", beta1);
         resolved.put("beta2", beta2);
         resolved.put("review_demonstrations", reviewDemonstrations);
+        resolved.put("review_corrections", reviewCorrections);
+        resolved.put("demonstration_mix", demonstrationMix);
         resolved.put("epochs", epochs);
         resolved.put("train_steps", steps);
         resolved.put("batch_size", batchSize);
@@ -266,11 +275,35 @@ public final class Score implements Recipe {
         return stageOne(iteration) ? stageOne : stageTwo;
     }
 
-    /** With {@code review_demonstrations}: each task demonstration (x, y) also as the second attempt (x + y + cue, y). */
+    /**
+     * With {@code review_demonstrations}: each task demonstration (x, y) also as a second attempt (x + y + cue, y); for a
+     * share {@code review_corrections} of them (a fixed choice) the first attempt is y with its last digit changed, so the
+     * base has seen a wrong answer corrected. Without any, the base copies its first answer always and RL has no
+     * correction to reinforce.
+     */
     @Override
     public List<Demonstration> demonstrations(List<Demonstration> task) {
         if (!reviewDemonstrations) return List.of();
-        return task.stream().map(d -> new Demonstration(d.prompt() + d.completion() + cue, d.completion())).toList();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(0x5C0E);
+        List<Demonstration> out = new ArrayList<>(task.size());
+        for (Demonstration d : task) {
+            boolean corrupt = random.nextDouble() < reviewCorrections;
+            String first = corrupt ? withLastDigitChanged(d.completion(), random) : d.completion();
+            out.add(new Demonstration(d.prompt() + first + cue, d.completion()));
+        }
+        return out;
+    }
+
+    /** {@code text} with its last decimal digit replaced by another digit; unchanged when it has none. */
+    static String withLastDigitChanged(String text, java.util.random.RandomGenerator random) {
+        for (int i = text.length() - 1; i >= 0; i--) {
+            char ch = text.charAt(i);
+            if (ch >= '0' && ch <= '9') {
+                char other = (char) ('0' + (ch - '0' + 1 + random.nextInt(9)) % 10);
+                return text.substring(0, i) + other + text.substring(i + 1);
+            }
+        }
+        return text;
     }
 
     @Override

@@ -220,8 +220,10 @@ public final class Reproductions {
     static final String SCORE_SAMPLING = "samples: 4, temperature: 1.0, cue: \"\\n=\"";
 
     /**
-     * SCoRe against STaR on second attempts (SFT on verified-correct second attempts), on 1-4 digit addition whose base policy
-     * was also taught the second-attempt format by demonstrations that keep a correct first answer. Both arms sample the same
+     * SCoRe against STaR on second attempts (SFT on verified-correct second attempts, half of each batch from the task's
+     * demonstrations so first attempts are not forgotten), on 1-4 digit addition whose base policy was also taught the
+     * second-attempt format: demonstrations that keep a correct first answer, and a fifth that correct a wrong one (without
+     * those the base copies its first answer always and no method has a correction to reinforce). Both arms sample the same
      * 8 iterations x 800 problems x (4 first + 4 second attempts) = 51,200 samples; a probe then runs greedy two-attempt
      * inference on the 400 held-out 3-4 digit sums with the base and each arm's final policy.
      */
@@ -231,9 +233,10 @@ public final class Reproductions {
                         + "of problems) and beat STaR on second attempts at it, whose second attempt mostly copies the first (same samples).",
                 "/configs/demo.yaml", List.of("task.options={width: 4}", "task.max_difficulty=4", "model.context=96", "generate.max_new_tokens=30",
                         "eval.headline=[3, 4]", "eval.pass_k=0", "iterations=8", "task.problems_per_iteration=800",
-                        "recipe={name: score, " + SCORE_SAMPLING + "}"),
+                        "recipe={name: score, review_corrections: 0.2, " + SCORE_SAMPLING + "}"),
                 List.of(new Arm("star-second", List.of("recipe={name: score, mode: sft, " + SCORE_SAMPLING
-                                + ", train_steps: 60, batch_size: 128, lr: 1.0e-3, warmup_steps: 10, lr_schedule: cosine}")),
+                                + ", train_steps: 60, batch_size: 128, lr: 1.0e-3, warmup_steps: 10, lr_schedule: cosine, "
+                                + "demonstration_mix: 0.5}")),
                         new Arm("score", List.of("recipe={name: score, mode: rl, " + SCORE_SAMPLING + ", stage1_iterations: 3, alpha: 10.0, "
                                 + "beta1: 0.01, beta2: 0.1, epochs: 1, batch_size: 256, lr: 1.0e-4, averaging: token}"))),
                 List.of(new TwoAttemptProbe(io.autodidact.recipe.Score.DEFAULT_CUE)), Reproductions::judgeScore);

@@ -121,6 +121,26 @@ class ScoreTest {
         List<Demonstration> d = new Score(Map.of()).demonstrations(List.of(new Demonstration("12+3=", "1230\n>51")));
         assertEquals(List.of(new Demonstration("12+3=1230\n>51\n=", "1230\n>51")), d);
         assertEquals(List.of(), new Score(Map.of("review_demonstrations", false)).demonstrations(List.of(new Demonstration("1+1=", "2"))));
+        List<Demonstration> task = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) task.add(new Demonstration("12+3=", "1230\n>51"));
+        List<Demonstration> mixed = new Score(Map.of("review_corrections", 0.2)).demonstrations(task);
+        long corrected = mixed.stream().filter(r -> !r.prompt().equals("12+3=1230\n>51\n=")).count();
+        assertTrue(corrected > 150 && corrected < 250, "about a fifth have a wrong first attempt: " + corrected);
+        for (Demonstration r : mixed) {
+            assertEquals("1230\n>51", r.completion(), "the second attempt is always the right one");
+            assertTrue(r.prompt().matches("12\\+3=1230\n>5\\d\n="), r.prompt());
+        }
+        assertEquals(mixed, new Score(Map.of("review_corrections", 0.2)).demonstrations(task), "a fixed choice");
+    }
+
+    @Test
+    void lastDigitChangesToAnotherDigit() {
+        var random = new java.util.SplittableRandom(1);
+        for (int i = 0; i < 50; i++) {
+            String s = Score.withLastDigitChanged("0000\n>82", random);
+            assertTrue(s.startsWith("0000\n>8") && s.length() == 8 && s.charAt(7) != '2' && Character.isDigit(s.charAt(7)), s);
+        }
+        assertEquals("abc", Score.withLastDigitChanged("abc", random));
     }
 
     @Test
@@ -131,6 +151,9 @@ class ScoreTest {
         assertTrue(e.getMessage().contains("recipe.samples"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new Score(Map.of("cue", "")));
         assertTrue(e.getMessage().contains("recipe.cue"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Score(Map.of("demonstration_mix", 0.5)));
+        assertTrue(e.getMessage().contains("recipe.demonstration_mix"), e.getMessage());
+        assertEquals(0.5, new Score(Map.of("mode", "sft", "demonstration_mix", 0.5)).trainPlan(1).demonstrationMix());
         e = assertThrows(IllegalArgumentException.class, () -> new Score(Map.of("beta3", 0.1)));
         assertTrue(e.getMessage().contains("beta3"), e.getMessage());
         assertEquals(Score.NAME, Recipes.named("score", Map.of()).name());
