@@ -1,6 +1,6 @@
 """Losses. Shapes: B rows, T positions, V vocabulary; `mask` [B, T] is 1 on completion tokens, 0 elsewhere.
 
-The engine calls `sft(batch, ...)` or `policy_gradient(batch, ...)` (see autodidact.kernels.engine.Batch); the
+The engine calls `sft(batch, ...)`, `policy_gradient(batch, ...)` or `dpo(batch, ...)` (see autodidact.kernels.engine.Batch); the
 other functions are the math, callable on any arrays.
 """
 from autodidact.kernels import xp
@@ -15,7 +15,8 @@ def masked_cross_entropy(logp, mask, weights, denominator):
 
 
 def clipped_policy_loss(logp, old_logp, advantages, mask, eps_low=0.2, eps_high=0.2, kl_coef=0.0, ref_logp=None,
-                        averaging="token", total_tokens=None, total_sequences=None, max_length=None, kl_weights=None):
+                        averaging="token", total_tokens=None, total_sequences=None, max_length=None, off_policy=None,
+                        gamma_percentile=0.9, kl_weights=None):
     """Clipped policy-gradient loss (PPO/GRPO/DAPO/Dr. GRPO), returning (loss, monitors).
 
     Per token: rho = exp(logp - old_logp), l_it = -min(rho * A_i, clip(rho, 1 - eps_low, 1 + eps_high) * A_i)
@@ -25,6 +26,10 @@ def clipped_policy_loss(logp, old_logp, advantages, mask, eps_low=0.2, eps_high=
       "token"    (DAPO):     sum_{i,t} m_it l_it / total_tokens
       "sequence" (GRPO):     (1 / total_sequences) sum_i (sum_t m_it l_it / max(n_i, 1))
       "constant" (Dr. GRPO): (1 / total_sequences) sum_i (sum_t m_it l_it / max_length)
+    Guide's off-policy rows (`off_policy` [B, 1], 1 on a row sampled with a hint, old_logp from the hinted prompt):
+    their ratio is not clipped but shaped, l_it = -(rho / (rho + gamma)) * A_i, gamma the `gamma_percentile` quantile
+    of rho over the off-policy rows' masked tokens (detached, at least 1e-4); monitors add off_policy_gamma and
+    off_policy_shaped_ratio (mean shaped ratio over those tokens).
     The totals count the whole optimizer step, so micro-batches add up to the same loss; they default to this
     batch's. Rows with an empty mask contribute 0. Monitors: clip_fraction (tokens where the clipped branch
     is active), ratio (mean rho), kl (mean k3; 0 without ref_logp), over masked tokens.
@@ -39,6 +44,16 @@ def clipped_policy_loss(logp, old_logp, advantages, mask, eps_low=0.2, eps_high=
     unclipped = ratio * advantages
     clipped = xp.clip(ratio, 1.0 - eps_low, 1.0 + eps_high) * advantages
     token_loss = -xp.minimum(unclipped, clipped)
+    shaping = {}
+    if off_policy is not None:
+        off_mask = mask * off_policy
+        gamma = float(xp.quantile(ratio, gamma_percentile, mask=off_mask))
+        gamma = 1.0 if gamma != gamma else max(gamma, 1e-4)  # NaN: no off-policy token here, shaping unused
+        shaped = ratio / (ratio + gamma)
+        token_loss = -(shaped * advantages) * off_policy + token_loss * (1.0 - off_policy)
+        if float(xp.sum(off_mask)) > 0:
+            shaping = {"off_policy_gamma": gamma,
+                       "off_policy_shaped_ratio": xp.mean(xp.stop_gradient(shaped), mask=off_mask)}
     kl = None
     if ref_logp is not None:
         q = ref_logp - logp
@@ -62,6 +77,7 @@ def clipped_policy_loss(logp, old_logp, advantages, mask, eps_low=0.2, eps_high=
         "ratio": xp.mean(xp.stop_gradient(ratio), mask=mask),
         "kl": 0.0 if kl is None else xp.mean(xp.stop_gradient(kl), mask=mask),
     }
+    monitors.update(shaping)
     return loss, monitors
 
 
@@ -87,13 +103,41 @@ def sft(batch, **_):
     return masked_cross_entropy(batch.token_logp(), batch.mask, batch.advantages, batch.total_tokens)
 
 
-def policy_gradient(batch, eps_low=0.2, eps_high=0.2, kl_coef=0.0, averaging="token", max_length=0, **_):
+def policy_gradient(batch, eps_low=0.2, eps_high=0.2, kl_coef=0.0, averaging="token", max_length=0, gamma_percentile=0.9, **_):
     """The clipped loss on the engine's batch; old log-probabilities are required, reference ones for kl_coef."""
     if batch.old_logp is None:
         raise ValueError("policy_gradient needs old log-probabilities (TrainSequence.oldLogprobs) on every row")
     logp = batch.token_logp()
     loss, monitors = clipped_policy_loss(logp, batch.old_logp, batch.advantages, batch.mask, eps_low, eps_high,
                                          kl_coef, batch.ref_logp, averaging, batch.total_tokens,
-                                         batch.total_sequences, max_length, batch.kl_weights)
+                                         batch.total_sequences, max_length, batch.off_policy, gamma_percentile, batch.kl_weights)
     monitors["entropy"] = xp.mean(xp.stop_gradient(token_entropy(batch.logits)), mask=batch.mask)
+    return loss, monitors
+
+
+def dpo(batch, beta=0.1, **_):
+    """DPO on the engine's batch: rows are (chosen, rejected) pairs in order, each scored by its sequence
+    log-probability (the masked sum over completion tokens) minus the reference's. The step's loss is the mean over
+    all its pairs, so a micro-batch contributes its pairs' sum over total_sequences / 2. Monitors, over pairs:
+    reward_margin (beta times the margin), reward_accuracy (share of pairs with a positive margin), chosen_reward
+    and rejected_reward (beta times each side's log-ratio to the reference).
+    """
+    if batch.ref_logp is None:
+        raise ValueError("dpo needs reference log-probabilities (TrainSequence.refLogprobs) on every row")
+    rows = batch.mask.shape[0]
+    if rows % 2:
+        raise ValueError("dpo takes (chosen, rejected) row pairs; this micro-batch has %d rows" % rows)
+    seq = xp.sum(batch.token_logp() * batch.mask, axis=1)
+    ref = xp.sum(batch.ref_logp * batch.mask, axis=1)
+    ratios = xp.reshape(seq - ref, (rows // 2, 2))
+    chosen, rejected = ratios[:, 0], ratios[:, 1]
+    pairs = rows // 2
+    loss = dpo_loss(chosen, rejected, xp.zeros_like(chosen), xp.zeros_like(rejected), beta) * (pairs / (batch.total_sequences / 2.0))
+    margin = xp.stop_gradient(chosen - rejected) * float(beta)
+    monitors = {
+        "reward_margin": xp.mean(margin),
+        "reward_accuracy": xp.mean(xp.astype(margin > 0.0, "float32")),
+        "chosen_reward": xp.mean(xp.stop_gradient(chosen)) * float(beta),
+        "rejected_reward": xp.mean(xp.stop_gradient(rejected)) * float(beta),
+    }
     return loss, monitors

@@ -12,7 +12,7 @@ boolean arrays for `where`. Reductions take `axis` (an int, or None for all) and
 
 Functions: asarray-free by design (arrays come from the engine); exp, log, log1p, abs, sqrt, square, sigmoid,
 where, clip, maximum, minimum, sum, mean, max, std, var, log_softmax, softmax, take_along_axis, expand_dims,
-reshape, astype, stop_gradient, zeros_like, ones_like, full_like, item.
+reshape, astype, stop_gradient, zeros_like, ones_like, full_like, item, quantile.
 """
 
 _bridge = None  # set once per context by autodidact.kernels.engine.bind()
@@ -249,6 +249,13 @@ def full_like(x, value):
 
 def item(x):
     return float(x)
+
+
+def quantile(x, q, mask=None):
+    """The q quantile of x's entries (those where mask > 0), linear interpolation as torch.quantile; a detached scalar,
+    NaN when the mask selects nothing."""
+    m = mask._h if isinstance(mask, Array) else _bridge.fullLike(x._h, 1.0)
+    return _wrap(_bridge.quantile(x._h, m, float(q)))
 
 
 # ----------------------------------------------------------------- shape

@@ -3,10 +3,14 @@ package io.autodidact.api;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.recipe.BStar;
 import io.autodidact.recipe.Grpo;
+import io.autodidact.recipe.Guide;
+import io.autodidact.recipe.IterativeDeepening;
 import io.autodidact.recipe.Score;
 import io.autodidact.recipe.SelfCertainty;
 import io.autodidact.recipe.SelfConsistency;
+import io.autodidact.recipe.SelfRewardingDpo;
 import io.autodidact.recipe.Star;
+import io.autodidact.recipe.mcts.RestMcts;
 import io.autodidact.task.Tasks;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -28,7 +32,13 @@ final class CatalogController {
                 Grpo.OPTIONS), entry(SelfCertainty.NAME, "label-free sharpening: fine-tune on the most self-certain samples, or self-certainty as the GRPO reward",
                 SelfCertainty.OPTIONS), entry(BStar.NAME, "B-STaR: STaR whose temperature and reward threshold are chosen each iteration by the balance score",
                 BStar.OPTIONS), entry(SelfConsistency.NAME, "Label-free: the majority answer of K samples is the pseudo-label; STaR or GRPO update",
-                SelfConsistency.OPTIONS), entry(Score.NAME, "SCoRe: two attempts per sample, RL on the second (stage I) then on both with a bonus for improving",
+                SelfConsistency.OPTIONS), entry(Guide.NAME, "Guide: GRPO that resamples all-failed groups with the answer as a hint and trains on them off-policy",
+                Guide.OPTIONS), entry(IterativeDeepening.NAME, "Iterative deepening: failed samples are continued after a reflection cue; STaR update",
+                IterativeDeepening.OPTIONS),
+                entry(RestMcts.NAME,
+                "ReST-MCTS*: PRM-guided tree search over steps; verified traces train the policy, inferred step values train the PRM",
+                RestMcts.OPTIONS), entry(SelfRewardingDpo.NAME, "Label-free: the policy judges its own samples into preference pairs and trains on them with DPO",
+                SelfRewardingDpo.OPTIONS), entry(Score.NAME, "SCoRe: two attempts per sample, RL on the second (stage I) then on both with a bonus for improving",
                 Score.OPTIONS));
     }
 

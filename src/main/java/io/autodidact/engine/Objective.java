@@ -20,9 +20,25 @@ import java.util.Optional;
  * @param averaging how token losses become the step's loss
  * @param maxLength the constant of {@link Averaging#CONSTANT} (the generation length limit); 0 otherwise
  * @param kernel which code computes the loss
+ * @param offPolicyPercentile Guide's shaping of off-policy rows ({@link TrainSequence#offPolicy}): their ratios rho are not
+ *     clipped but replaced by {@code rho / (rho + gamma)}, gamma this quantile of those ratios over the micro-batch's
+ *     off-policy completion tokens (linear interpolation, as torch.quantile), detached, at least 1e-4
+ * @param beta DPO's inverse temperature: the loss is {@code -log sigmoid(beta * margin)} (only {@link Loss#DPO} reads it)
+ * @param reference which policy's log-probabilities the rows carry as the reference (the KL's or DPO's)
  */
-public record Objective(Loss loss, double epsLow, double epsHigh, double klCoef, Averaging averaging, int maxLength, Kernel kernel) {
-    public enum Loss { SFT, POLICY_GRADIENT }
+public record Objective(Loss loss, double epsLow, double epsHigh, double klCoef, Averaging averaging, int maxLength, Kernel kernel,
+                        double offPolicyPercentile, double beta, Reference reference) {
+    /** Guide's default: the 90th percentile [guide_rl guide_grpo_qwen.sh: gamma_strategy=percentile, gamma_value=0.9]. */
+    public static final double DEFAULT_OFF_POLICY_PERCENTILE = 0.9;
+
+    /**
+     * DPO (Rafailov et al. 2023): rows come in preference pairs, (chosen, rejected) in that order, and the loss is
+     * {@code -log sigmoid(beta * ((c - c_ref) - (r - r_ref)))} over sequence log-probabilities, averaged over pairs.
+     */
+    public enum Loss { SFT, POLICY_GRADIENT, DPO }
+
+    /** BASE: the run's base policy (iteration 0); START: the policy the iteration trains from. */
+    public enum Reference { BASE, START }
 
     /** TOKEN: mean over the step's tokens (DAPO); SEQUENCE: per sequence, then over sequences (GRPO); CONSTANT: token sum / max length, mean over sequences (Dr. GRPO). */
     public enum Averaging {
@@ -98,6 +114,20 @@ public record Objective(Loss loss, double epsLow, double epsHigh, double klCoef,
         if (averaging == Averaging.CONSTANT && maxLength < 1)
             throw new IllegalArgumentException("averaging constant (Dr. GRPO) needs max_length >= 1, the generation length limit");
         if (maxLength < 0) throw new IllegalArgumentException("max_length must be >= 0, got " + maxLength);
+        if (!(offPolicyPercentile >= 0 && offPolicyPercentile <= 1))
+            throw new IllegalArgumentException("gamma_percentile must be in [0, 1], got " + offPolicyPercentile);
+        if (!(beta > 0 && Double.isFinite(beta))) throw new IllegalArgumentException("beta must be a positive number, got " + beta);
+        Objects.requireNonNull(reference, "reference");
+    }
+
+    /** An objective with the default off-policy shaping, without DPO's beta (0.1, unread), whose reference, if any, is the base policy. */
+    public Objective(Loss loss, double epsLow, double epsHigh, double klCoef, Averaging averaging, int maxLength, Kernel kernel) {
+        this(loss, epsLow, epsHigh, klCoef, averaging, maxLength, kernel, DEFAULT_OFF_POLICY_PERCENTILE, 0.1, Reference.BASE);
+    }
+
+    /** This objective with off-policy rows shaped by the {@code percentile} quantile of their ratios (Guide). */
+    public Objective withOffPolicyPercentile(double percentile) {
+        return new Objective(loss, epsLow, epsHigh, klCoef, averaging, maxLength, kernel, percentile, beta, reference);
     }
 
     /** Masked cross-entropy on completion tokens, weighted per row; the Java kernel. */
@@ -110,8 +140,18 @@ public record Objective(Loss loss, double epsLow, double epsHigh, double klCoef,
         return new Objective(Loss.POLICY_GRADIENT, epsLow, epsHigh, klCoef, averaging, maxLength, Kernel.JAVA);
     }
 
+    /** DPO on preference pairs against {@code reference}'s log-probabilities; the Java kernel. */
+    public static Objective dpo(double beta, Reference reference) {
+        return new Objective(Loss.DPO, 0.2, 0.2, 0, Averaging.SEQUENCE, 0, Kernel.JAVA, DEFAULT_OFF_POLICY_PERCENTILE, beta, reference);
+    }
+
     public Objective withKernel(Kernel value) {
-        return new Objective(loss, epsLow, epsHigh, klCoef, averaging, maxLength, value);
+        return new Objective(loss, epsLow, epsHigh, klCoef, averaging, maxLength, value, offPolicyPercentile, beta, reference);
+    }
+
+    /** Whether rows come in (chosen, rejected) pairs that must stay together in a batch and a micro-batch. */
+    public boolean pairwise() {
+        return loss == Loss.DPO;
     }
 
     /** Whether rows need old log-probabilities (from generation). */
@@ -121,7 +161,7 @@ public record Objective(Loss loss, double epsLow, double epsHigh, double klCoef,
 
     /** Whether rows need reference-policy log-probabilities. */
     public boolean needsReferenceLogprobs() {
-        return loss == Loss.POLICY_GRADIENT && klCoef > 0;
+        return loss == Loss.POLICY_GRADIENT && klCoef > 0 || loss == Loss.DPO;
     }
 
     /** The keyword arguments a Python kernel receives. */
@@ -132,6 +172,8 @@ public record Objective(Loss loss, double epsLow, double epsHigh, double klCoef,
         m.put("kl_coef", klCoef);
         m.put("averaging", averaging.name().toLowerCase(Locale.ROOT));
         m.put("max_length", maxLength);
+        m.put("gamma_percentile", offPolicyPercentile);
+        if (loss == Loss.DPO) m.put("beta", beta);
         return m;
     }
 }

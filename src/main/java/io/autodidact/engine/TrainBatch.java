@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * The rows of one optimizer step and what to minimise on them. The engine splits them into micro-batches of
  * at most {@code microBatchSize} rows and accumulates gradients, so the step is the same whatever fits in
- * memory: the objective's normalisers count the whole batch.
+ * memory: the objective's normalisers count the whole batch. A pairwise objective (DPO) takes the rows as
+ * (chosen, rejected) pairs in order, so their count and the micro-batch size are even and no pair is split.
  */
 public record TrainBatch(List<TrainSequence> sequences, double learningRate, int microBatchSize, Objective objective) {
     public TrainBatch {
@@ -15,14 +16,17 @@ public record TrainBatch(List<TrainSequence> sequences, double learningRate, int
         if (!(learningRate >= 0)) throw new IllegalArgumentException("learning_rate must be >= 0, got " + learningRate);
         if (microBatchSize < 1) throw new IllegalArgumentException("micro_batch_size must be >= 1, got " + microBatchSize);
         Objects.requireNonNull(objective, "objective");
+        if (objective.pairwise() && (sequences.size() % 2 != 0 || microBatchSize % 2 != 0))
+            throw new IllegalArgumentException("the " + objective.loss() + " objective takes (chosen, rejected) pairs: rows ("
+                    + sequences.size() + ") and micro_batch_size (" + microBatchSize + ") must be even");
         for (int i = 0; i < sequences.size(); i++) {
             TrainSequence s = sequences.get(i);
             if (objective.needsOldLogprobs() && s.oldLogprobs().length == 0)
                 throw new IllegalArgumentException("row " + i + " has no old log-probabilities; the " + objective.loss()
                         + " objective needs the sampling policy's (keep them from generation)");
             if (objective.needsReferenceLogprobs() && s.refLogprobs().length == 0)
-                throw new IllegalArgumentException("row " + i + " has no reference log-probabilities; kl_coef "
-                        + objective.klCoef() + " needs them (or set kl_coef 0)");
+                throw new IllegalArgumentException("row " + i + " has no reference log-probabilities; " + (objective.pairwise()
+                        ? "the " + objective.loss() + " objective needs them" : "kl_coef " + objective.klCoef() + " needs them (or set kl_coef 0)"));
         }
     }
 

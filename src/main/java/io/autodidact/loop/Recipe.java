@@ -82,6 +82,15 @@ public interface Recipe {
         return List.of();
     }
 
+    /**
+     * This recipe bound to the run it serves: the run's directory, where it may keep state of its own that a resume must
+     * find (ReST-MCTS*'s process reward model and its training data), and the factory to load such models. The loop calls
+     * it once; the default needs neither and returns itself.
+     */
+    default Recipe inRun(java.nio.file.Path runDirectory, io.autodidact.engine.EngineFactory engines) {
+        return this;
+    }
+
     /** The recipe's resolved options, for run.yaml and the API. */
     Map<String, Object> options();
 
@@ -116,6 +125,15 @@ public interface Recipe {
         return Map.of();
     }
 
+    /**
+     * Monitors of SELECT's finished choice against the task's verifier, for a recipe that scores itself
+     * ({@link #ownReward}) and so never saw the verdicts while choosing: {@code verified.get(i)} is the verifier's
+     * verdict on {@code selected.get(i)}. Called only when every problem has an answer; logged as {@code select_<name>}.
+     */
+    default Map<String, Double> verifiedMonitors(int iteration, List<Rollout> selected, List<Boolean> verified) {
+        return Map.of();
+    }
+
     /** What the loop offers a recipe choosing an iteration's controls. */
     interface Planning {
         int iteration();
@@ -143,7 +161,8 @@ public interface Recipe {
      * @param restartFromBase train from the base policy each iteration (ReST-EM) or continue (STaR variants)
      * @param objective the loss (SFT, or the clipped policy gradient on advantages and old log-probabilities) and its kernel
      * @param epochs 0: {@code steps} batches drawn with replacement; n > 0: n passes over the selection in shuffled
-     *     minibatches of {@code batchSize} (online RL), {@code steps} ignored
+     *     minibatches of {@code batchSize} (online RL), {@code steps} ignored. A pairwise objective draws and counts
+     *     {@link PreferencePair}s instead of rows: {@code batchSize} pairs per step
      */
     record TrainPlan(int steps, int batchSize, double lr, int warmupSteps, LrSchedule.Kind schedule, double demonstrationMix, boolean restartFromBase,
                      Objective objective, int epochs) {
@@ -154,6 +173,8 @@ public interface Recipe {
                 throw new IllegalArgumentException("demonstration_mix must be in [0, 1), got " + demonstrationMix);
             Objects.requireNonNull(objective, "objective");
             if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
+            if (objective.pairwise() && demonstrationMix > 0)
+                throw new IllegalArgumentException("demonstration_mix must be 0 for a pairwise objective (" + objective.loss() + "): demonstrations are not pairs");
             if (objective.needsOldLogprobs() && demonstrationMix > 0)
                 throw new IllegalArgumentException("demonstration_mix must be 0 for a policy-gradient objective: demonstrations have no sampling log-probabilities");
         }

@@ -16,6 +16,7 @@ import io.autodidact.loop.Demonstration;
 import io.autodidact.loop.IterationMetrics;
 import io.autodidact.loop.LoopEvents;
 import io.autodidact.loop.LrSchedule;
+import io.autodidact.loop.PreferencePair;
 import io.autodidact.loop.Problem;
 import io.autodidact.loop.Recipe;
 import io.autodidact.loop.RewardStats;
@@ -88,7 +89,7 @@ public final class LoopRunner {
         this.dir = dir;
         this.spec = spec;
         this.workload = workload;
-        this.recipe = recipe;
+        this.recipe = recipe.inRun(dir.root(), engines);
         this.engines = engines;
         this.events = events;
         this.curriculum = spec.curriculum().map(Curricula::of);
@@ -109,7 +110,7 @@ public final class LoopRunner {
                 List<Problem> problems = problems(it, rollouts);
                 if (!done(it, Stage.GENERATE)) generate(it, planned, problems, rollouts);
                 if (!done(it, Stage.SCORE)) score(it, problems, rollouts);
-                if (!done(it, Stage.SELECT)) select(it, planned, rollouts);
+                if (!done(it, Stage.SELECT)) select(it, planned, problems, rollouts);
                 if (!done(it, Stage.TRAIN)) train(it, planned, rollouts);
                 evaluate(it);
             }
@@ -584,7 +585,7 @@ public final class LoopRunner {
 
     // ------------------------------------------------------------------ SELECT
 
-    private void select(int it, Recipe recipe, RolloutFiles rollouts) {
+    private void select(int it, Recipe recipe, List<Problem> problems, RolloutFiles rollouts) {
         long t0 = System.nanoTime();
         List<Integer> parts = rollouts.parts(it);
         events.stageStarted(it, Stage.SELECT, parts.size(), "parts");
@@ -617,8 +618,27 @@ public final class LoopRunner {
         // The selection's own monitors (computed with the policy) are prefixed select_; the recipe's are named as it names them.
         Map<String, Double> monitors = new TreeMap<>(recipe.monitors(it, selected));
         selection.monitors().forEach((k, v) -> monitors.put("select_" + k, v));
+        verifiedMonitors(it, recipe, problems, selected).forEach((k, v) -> monitors.put("select_" + k, v));
         if (!monitors.isEmpty()) data.put("monitors", monitors);
         record(it, Stage.SELECT, t0, data);
+    }
+
+    /**
+     * A self-scoring recipe's choice checked against the task's verifier, now that it is final: only with the recipe's
+     * own reward and when every problem has an answer.
+     */
+    private Map<String, Double> verifiedMonitors(int it, Recipe recipe, List<Problem> problems, List<Rollout> selected) {
+        if (ownReward.isEmpty() || selected.isEmpty()) return Map.of();
+        Map<String, Problem> byId = new HashMap<>();
+        for (Problem p : problems) byId.put(p.id(), p);
+        List<Sample> samples = new ArrayList<>(selected.size());
+        for (Rollout r : selected) {
+            Problem p = byId.get(r.problemId());
+            if (p == null || p.answer().isEmpty()) return Map.of();
+            samples.add(new Sample(p, r.text()));
+        }
+        List<Boolean> verified = workload.reward().score(samples).stream().map(Score::correct).toList();
+        return recipe.verifiedMonitors(it, selected, verified);
     }
 
     // ------------------------------------------------------------------ TRAIN
@@ -630,19 +650,34 @@ public final class LoopRunner {
         int from = plan.restartFromBase() ? 0 : it - 1;
         PolicyEngine trainee = policyAt(from).fork(); // same weights, fresh optimizer: reproducible from disk
         List<TrainSequence> chosen = new ArrayList<>();
-        for (Rollout r : rollouts.readIteration(it)) {
+        // A pairwise objective trains on (chosen, rejected) rows, kept together: batches draw units of two rows.
+        int unit = objective.pairwise() ? 2 : 1;
+        List<Rollout> trained = rollouts.readIteration(it);
+        if (objective.pairwise()) {
+            trained = new ArrayList<>();
+            for (var pair : PreferencePair.of(rollouts.readIteration(it))) {
+                if (pair.chosen().completionTokens().length == 0 || pair.rejected().completionTokens().length == 0) continue;
+                trained.add(pair.chosen());
+                trained.add(pair.rejected());
+            }
+        }
+        for (Rollout r : trained) {
             if (!r.selected() || r.completionTokens().length == 0) continue;
             int[] all = Arrays.copyOf(r.promptTokens(), r.promptTokens().length + r.completionTokens().length);
             System.arraycopy(r.completionTokens(), 0, all, r.promptTokens().length, r.completionTokens().length);
-            // SFT: an advantage of 0 means "no weight given" (1); a policy gradient takes the advantage as it is.
-            float w = objective.needsOldLogprobs() ? (float) r.advantage() : r.advantage() == 0 ? 1f : (float) r.advantage();
+            // SFT: an advantage of 0 means "no weight given" (1); a policy gradient takes the advantage as it is; a pair's is its mark.
+            float w = objective.pairwise() ? 1f : objective.needsOldLogprobs() ? (float) r.advantage() : r.advantage() == 0 ? 1f : (float) r.advantage();
             TrainSequence row = new TrainSequence(all, r.promptTokens().length, w, new float[0]).withKlWeight(recipe.klWeight(it, r));
+            // A hinted sample's old log-probabilities are the hinted prompt's: its ratio is off-policy (Guide).
+            if (objective.needsOldLogprobs() && r.hinted()) row = row.asOffPolicy();
             chosen.add(objective.needsOldLogprobs() ? row.withOldLogprobs(r.logprobs()) : row);
         }
-        if (objective.needsReferenceLogprobs() && !chosen.isEmpty()) chosen = withReferenceLogprobs(chosen);
+        if (objective.needsReferenceLogprobs() && !chosen.isEmpty())
+            chosen = withReferenceLogprobs(chosen, objective.reference() == Objective.Reference.START ? from : 0);
         List<TrainSequence> demos = plan.demonstrationMix() > 0 ? demonstrations(trainee.tokenizer()) : List.of();
         double loss = Double.NaN;
-        int perEpoch = (chosen.size() + plan.batchSize() - 1) / plan.batchSize();
+        int units = chosen.size() / unit;
+        int perEpoch = (units + plan.batchSize() - 1) / plan.batchSize();
         int steps = chosen.isEmpty() ? 0 : plan.byEpochs() ? plan.epochs() * perEpoch : plan.steps();
         events.stageStarted(it, Stage.TRAIN, steps, "steps");
         Map<String, Double> monitors = new TreeMap<>();
@@ -650,18 +685,24 @@ public final class LoopRunner {
             SplittableRandom random = new SplittableRandom(mix(spec.seed(), it, -1));
             LrSchedule lr = new LrSchedule(plan.schedule(), plan.lr(), plan.warmupSteps(), steps, 0.2);
             int fromDemos = demos.isEmpty() ? 0 : (int) Math.round(plan.batchSize() * plan.demonstrationMix());
-            int[] order = new int[chosen.size()];
+            int[] order = new int[units];
             for (int i = 0; i < order.length; i++) order[i] = i;
             double sum = 0;
             for (int s = 0; s < steps; s++) {
-                List<TrainSequence> batch = new ArrayList<>(plan.batchSize());
+                List<TrainSequence> batch = new ArrayList<>(plan.batchSize() * unit);
                 if (plan.byEpochs()) {
                     int at = (s % perEpoch) * plan.batchSize();
                     if (at == 0) shuffle(order, random);
-                    for (int i = at; i < Math.min(order.length, at + plan.batchSize()); i++) batch.add(chosen.get(order[i]));
+                    for (int i = at; i < Math.min(order.length, at + plan.batchSize()); i++) batch.addAll(chosen.subList(order[i] * unit, (order[i] + 1) * unit));
                 } else {
-                    for (int i = 0; i < plan.batchSize(); i++)
-                        batch.add(i < fromDemos ? demos.get(random.nextInt(demos.size())) : chosen.get(random.nextInt(chosen.size())));
+                    for (int i = 0; i < plan.batchSize(); i++) {
+                        if (i < fromDemos) {
+                            batch.add(demos.get(random.nextInt(demos.size())));
+                        } else {
+                            int u = random.nextInt(units);
+                            batch.addAll(chosen.subList(u * unit, (u + 1) * unit));
+                        }
+                    }
                 }
                 StepMetrics m = trainee.train(new TrainBatch(batch, lr.at(s), objective));
                 events.tokens(it, Stage.TRAIN, tokens(batch));
@@ -693,9 +734,9 @@ public final class LoopRunner {
         }
     }
 
-    /** The rows with the reference policy's log-probabilities: the base checkpoint (iteration 0). */
-    private List<TrainSequence> withReferenceLogprobs(List<TrainSequence> rows) {
-        try (PolicyEngine reference = engines.load(checkpoint(0))) {
+    /** The rows with the reference policy's log-probabilities: those of the checkpoint of {@code iteration}. */
+    private List<TrainSequence> withReferenceLogprobs(List<TrainSequence> rows, int iteration) {
+        try (PolicyEngine reference = engines.load(checkpoint(iteration))) {
             List<int[]> prompts = new ArrayList<>(rows.size()), completions = new ArrayList<>(rows.size());
             for (TrainSequence r : rows) {
                 prompts.add(Arrays.copyOf(r.tokens(), r.completionStart()));

@@ -49,6 +49,7 @@ import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
@@ -434,7 +435,7 @@ final class WorkerProducer extends NoOpFlightProducer {
                 try {
                     rows.add(new TrainSequence(Columns.ints((ListVector) in.getVector(0), i), start.get(i), weight.get(i),
                             Columns.floats((ListVector) in.getVector(3), i), Columns.floats((ListVector) in.getVector(4), i),
-                            Columns.floats((ListVector) in.getVector(5), i)));
+                            Columns.floats((ListVector) in.getVector(5), i), ((BitVector) in.getVector(6)).get(i) == 1));
                 } catch (IllegalArgumentException e) {
                     throw invalid("train: row " + rows.size() + ": " + e.getMessage());
                 }

@@ -30,7 +30,7 @@ public final class WorkerProtocol {
     private WorkerProtocol() {}
 
     /** Bumped on any incompatible change to an action, a schema or a JSON body. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Every call carries {@code autodidact-worker-protocol: <VERSION>}; a worker refuses any other value. */
     public static final String VERSION_HEADER = "autodidact-worker-protocol";
 
@@ -66,7 +66,8 @@ public final class WorkerProtocol {
     /** Self-certainty takes {@link #LOGPROBS_REQUEST} and answers one number per row. */
     public static final Schema SELF_CERTAINTY_RESULT = new Schema(List.of(scalar("row_index", INT32), scalar("self_certainty", FLOAT64)));
     public static final Schema TRAIN_REQUEST = new Schema(List.of(list("tokens", INT32), scalar("completion_start", INT32),
-            scalar("weight", FLOAT32), list("token_weights", FLOAT32), list("old_logprobs", FLOAT32), list("ref_logprobs", FLOAT32)));
+            scalar("weight", FLOAT32), list("token_weights", FLOAT32), list("old_logprobs", FLOAT32), list("ref_logprobs", FLOAT32),
+            scalar("off_policy", ArrowType.Bool.INSTANCE)));
     public static final Schema TRAIN_RESULT = new Schema(List.of(scalar("loss", FLOAT64), scalar("grad_norm", FLOAT64),
             scalar("learning_rate", FLOAT64), scalar("tokens", INT32), scalar("monitors", ArrowType.Utf8.INSTANCE)));
     /**
@@ -198,6 +199,8 @@ public final class WorkerProtocol {
         o.put("kl_coef", obj.klCoef());
         o.put("averaging", obj.averaging().name().toLowerCase(java.util.Locale.ROOT));
         o.put("max_length", obj.maxLength());
+        o.put("gamma_percentile", obj.offPolicyPercentile());
+        if (obj.pairwise()) o.put("beta", obj.beta());
         o.put("kernel", obj.kernel().backend());
         obj.kernel().code().ifPresent(c -> o.put("kernel_code", c.toAbsolutePath().toString()));
         if (!obj.kernel().module().isEmpty()) o.put("kernel_module", obj.kernel().module());
@@ -208,14 +211,15 @@ public final class WorkerProtocol {
     public static Objective objective(JsonNode node, String what) {
         if (node == null) return Objective.sft();
         if (!(node instanceof ObjectNode o)) throw invalid(what + ": \"objective\" must be an object");
-        requireKeys(o, Set.of("loss", "eps_low", "eps_high", "kl_coef", "averaging", "max_length", "kernel", "kernel_code",
+        requireKeys(o, Set.of("loss", "eps_low", "eps_high", "kl_coef", "averaging", "max_length", "gamma_percentile", "beta", "kernel", "kernel_code",
                 "kernel_module", "kernel_function"), what + ".objective");
         try {
             String lossName = optionalText(o, "loss", what).orElse("sft");
             Objective.Loss loss = switch (lossName) {
                 case "sft" -> Objective.Loss.SFT;
                 case "policy_gradient" -> Objective.Loss.POLICY_GRADIENT;
-                default -> throw new IllegalArgumentException("loss must be sft or policy_gradient, got \"" + lossName + "\"");
+                case "dpo" -> Objective.Loss.DPO;
+                default -> throw new IllegalArgumentException("loss must be sft, policy_gradient or dpo, got \"" + lossName + "\"");
             };
             String backend = optionalText(o, "kernel", what).orElse("java");
             Optional<String> code = optionalText(o, "kernel_code", what);
@@ -226,7 +230,8 @@ public final class WorkerProtocol {
                 throw new IllegalArgumentException("kernel must be java or python, got \"" + backend + "\"");
             return new Objective(loss, number(o, "eps_low", 0.2, what), number(o, "eps_high", 0.2, what), number(o, "kl_coef", 0, what),
                     Objective.Averaging.parse(optionalText(o, "averaging", what).orElse("token"), what + ".objective.averaging"),
-                    integer(o, "max_length", 0, what), kernel);
+                    integer(o, "max_length", 0, what), kernel, number(o, "gamma_percentile", Objective.DEFAULT_OFF_POLICY_PERCENTILE, what),
+                    number(o, "beta", 0.1, what), Objective.Reference.BASE);
         } catch (IllegalArgumentException e) {
             throw invalid(what + ".objective: " + e.getMessage());
         }

@@ -16,7 +16,8 @@ class ReproductionsTest {
 
     @Test
     void everyRegisteredReproductionHasArmsThatValidate() {
-        assertEquals(List.of("grpo", "bstar", "self-consistency", "self-certainty", "sec", "score"), Reproductions.all().stream().map(Reproduction::name).toList());
+        assertEquals(List.of("grpo", "bstar", "self-consistency", "self-certainty", "sec", "guide", "rest-mcts", "self-rewarding-dpo", "score"),
+                Reproductions.all().stream().map(Reproduction::name).toList());
         for (Reproduction r : Reproductions.all()) Reproducer.validate(r, 0, List.of());
     }
 
@@ -53,6 +54,23 @@ class ReproductionsTest {
         var never = Reproductions.judgeSec(Map.of("uniform", uniform, "sec", slow), Map.of());
         assertFalse(never.held());
         assertTrue(never.explanation().contains("never"), never.explanation());
+    }
+
+    @Test
+    void guideIsJudgedAtEqualSamplesOnTheAccuracyBySamplesCurve() {
+        // GRPO: 3 x 1,200 samples; Guide: 3 x 1,000. At Guide's 3,000 samples GRPO is half way through its third iteration: 0.35.
+        ArmResult grpo = arm("grpo", new double[] {0.1, 0.2, 0.3, 0.4}, 1200, Map.of());
+        Map<String, double[]> signal = Map.of("select_signal_share_plain", new double[] {Double.NaN, 0.4, 0.4, 0.4},
+                "select_signal_share_guided", new double[] {Double.NaN, 0.5, 0.5, 0.5},
+                "select_hinted_groups_kept", new double[] {Double.NaN, 10, 20, 30});
+        var v = Reproductions.judgeGuide(Map.of("grpo", grpo, "guide", arm("guide", new double[] {0.1, 0.2, 0.3, 0.4}, 1000, signal)), Map.of());
+        assertEquals(3000L, v.numbers().get("samples_compared"));
+        assertEquals(25.0, (double) v.numbers().get("grpo_gain_points"), 1e-9);
+        assertEquals(30.0, (double) v.numbers().get("guide_gain_points"), 1e-9);
+        assertEquals(20.0, (double) v.numbers().get("hinted_groups_kept_per_iteration"), 1e-9);
+        assertTrue(v.held(), v.explanation());
+        var slower = Reproductions.judgeGuide(Map.of("grpo", grpo, "guide", arm("guide", new double[] {0.1, 0.2, 0.3, 0.36}, 1000, signal)), Map.of());
+        assertFalse(slower.held(), "+26 points vs +25 is within the 2-point margin: " + slower.explanation());
     }
 
     @Test

@@ -37,6 +37,7 @@ import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.flight.auth2.BearerCredentialWriter;
 import org.apache.arrow.flight.grpc.CredentialCallOption;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
@@ -213,9 +214,11 @@ final class WorkerClient implements AutoCloseable {
             request.allocateNew();
             IntVector start = (IntVector) request.getVector(1);
             Float4Vector weight = (Float4Vector) request.getVector(2);
+            BitVector offPolicy = (BitVector) request.getVector(6);
             for (int i = 0; i < rows.size(); i++) {
                 start.setSafe(i, rows.get(i).completionStart());
                 weight.setSafe(i, rows.get(i).weight());
+                offPolicy.setSafe(i, rows.get(i).offPolicy() ? 1 : 0);
             }
             Columns.setInts((ListVector) request.getVector(0), rows.stream().map(TrainSequence::tokens).toList());
             Columns.setFloats((ListVector) request.getVector(3), rows.stream().map(TrainSequence::tokenWeights).toList());

@@ -72,6 +72,29 @@ public final class ArrayBridge {
         return axis == ALL ? (keepDims ? a.max(allAxes(a), true) : a.max()) : a.max(new int[] {axis}, keepDims);
     }
 
+    /**
+     * The {@code q} quantile of the entries of {@code a} where {@code mask > 0}, by linear interpolation between the
+     * sorted values (torch.quantile's default), as a detached scalar; NaN when the mask selects nothing.
+     */
+    @HostAccess.Export public NDArray quantile(NDArray a, NDArray mask, double q) {
+        float[] values = a.stopGradient().toType(DataType.FLOAT32, false).toFloatArray();
+        float[] m = mask.broadcast(a.getShape()).toType(DataType.FLOAT32, false).toFloatArray();
+        return a.getManager().create((float) quantile(values, m, q));
+    }
+
+    /** {@link #quantile(NDArray, NDArray, double)} on plain arrays: the one definition both kernels use. */
+    public static double quantile(float[] values, float[] mask, double q) {
+        int n = 0;
+        double[] kept = new double[values.length];
+        for (int i = 0; i < values.length; i++) if (mask[i] > 0) kept[n++] = values[i];
+        if (n == 0) return Double.NaN;
+        double[] sorted = java.util.Arrays.copyOf(kept, n);
+        java.util.Arrays.sort(sorted);
+        double pos = q * (n - 1);
+        int lo = (int) Math.floor(pos), hi = Math.min(n - 1, lo + 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+
     private static int[] allAxes(NDArray a) {
         int[] axes = new int[a.getShape().dimension()];
         for (int i = 0; i < axes.length; i++) axes[i] = i;

@@ -17,7 +17,34 @@ public final class JavaKernels implements LossKernel {
         return switch (o.loss()) {
             case SFT -> new KernelResult(logp.mul(b.mask()).mul(b.advantages()).sum().neg().div(b.totalTokens()), Map.of());
             case POLICY_GRADIENT -> policyGradient(b, o, logp);
+            case DPO -> dpo(b, o, logp);
         };
+    }
+
+    /**
+     * DPO on (chosen, rejected) row pairs: {@code -log sigmoid(beta * ((c - c_ref) - (r - r_ref)))} with c, r the rows'
+     * masked sums of token log-probabilities; the micro-batch's pairs summed and divided by the step's pair count, so
+     * micro-batches add up to the mean over pairs. Same formula and monitors as {@code losses.dpo}.
+     */
+    private static KernelResult dpo(KernelBatch b, Objective o, NDArray logp) {
+        if (b.refLogp() == null) throw new IllegalArgumentException("dpo needs reference log-probabilities on every row");
+        long rows = b.mask().getShape().get(0);
+        if (rows % 2 != 0) throw new IllegalArgumentException("dpo takes (chosen, rejected) row pairs; this micro-batch has " + rows + " rows");
+        NDArray seq = logp.mul(b.mask()).sum(new int[] {1});
+        NDArray ref = b.refLogp().mul(b.mask()).sum(new int[] {1});
+        NDArray ratios = seq.sub(ref).reshape(rows / 2, 2);
+        NDArray chosen = ratios.get(":, 0"), rejected = ratios.get(":, 1");
+        NDArray margin = chosen.sub(rejected).mul((float) o.beta());
+        // log sigmoid(x) = min(x, 0) - log(1 + exp(-|x|)), stable for large |x|
+        NDArray logSigmoid = margin.minimum(0f).sub(margin.abs().neg().exp().add(1f).log());
+        NDArray loss = logSigmoid.sum().neg().div(b.totalSequences() / 2f);
+        Map<String, Double> monitors = new LinkedHashMap<>();
+        NDArray m = margin.stopGradient();
+        monitors.put("reward_margin", (double) m.mean().getFloat());
+        monitors.put("reward_accuracy", (double) m.gt(0f).toType(DataType.FLOAT32, false).mean().getFloat());
+        monitors.put("chosen_reward", (double) chosen.stopGradient().mean().getFloat() * o.beta());
+        monitors.put("rejected_reward", (double) rejected.stopGradient().mean().getFloat() * o.beta());
+        return new KernelResult(loss, monitors);
     }
 
     /**
@@ -41,6 +68,22 @@ public final class JavaKernels implements LossKernel {
         NDArray unclipped = ratio.mul(b.advantages());
         NDArray clipped = ratio.clip(1 - o.epsLow(), 1 + o.epsHigh()).mul(b.advantages());
         NDArray token = unclipped.minimum(clipped).neg();
+        Map<String, Double> monitors = new LinkedHashMap<>();
+        if (b.offPolicy() != null) {
+            // Guide: off-policy rows use rho / (rho + gamma), unclipped, gamma a detached quantile of their ratios.
+            NDArray offMask = mask.mul(b.offPolicy());
+            double q = ArrayBridge.quantile(ratio.stopGradient().toFloatArray(), offMask.broadcast(ratio.getShape()).toFloatArray(),
+                    o.offPolicyPercentile());
+            double gamma = Double.isNaN(q) ? 1 : Math.max(1e-4, q); // NaN: no off-policy token here, shaping unused
+            NDArray shaped = ratio.div(ratio.add((float) gamma));
+            NDArray off = b.offPolicy();
+            token = shaped.mul(b.advantages()).neg().mul(off).add(token.mul(off.neg().add(1f)));
+            double offTokens = offMask.sum().getFloat();
+            if (offTokens > 0) {
+                monitors.put("off_policy_gamma", gamma);
+                monitors.put("off_policy_shaped_ratio", shaped.stopGradient().mul(offMask).sum().getFloat() / offTokens);
+            }
+        }
         NDArray kl = null;
         if (b.refLogp() != null) {
             NDArray q = b.refLogp().sub(logp);
@@ -52,7 +95,6 @@ public final class JavaKernels implements LossKernel {
             case SEQUENCE -> token.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1f)).sum().div(b.totalSequences());
             case CONSTANT -> token.mul(mask).sum().div((float) o.maxLength() * b.totalSequences());
         };
-        Map<String, Double> monitors = new LinkedHashMap<>();
         double n = Math.max(mask.sum().getFloat(), 1f);
         monitors.put("clip_fraction", clipped.lt(unclipped).toType(DataType.FLOAT32, false).mul(mask).sum().getFloat() / n);
         monitors.put("ratio", ratio.stopGradient().mul(mask).sum().getFloat() / n);

@@ -17,11 +17,18 @@ import java.util.List;
  * @param refLogp [B, T] reference-policy log-probabilities, or null
  * @param totalTokens completion tokens of the whole step (every micro-batch)
  * @param totalSequences rows of the whole step
- * @param klWeights [B, 1] each row's multiplier of the KL coefficient, or null when every row's is 1
+ * @param offPolicy [B, 1] 1 on rows sampled off-policy ({@link TrainSequence#offPolicy}), 0 elsewhere; null when none is
+ * @param klWeights [B, 1] each row's multiplier of the KL coefficient ({@link TrainSequence#klWeight}), or null when every row's is 1
  */
 public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray advantages, NDArray oldLogp, NDArray refLogp,
-                          int totalTokens, int totalSequences, NDArray klWeights) {
+                          int totalTokens, int totalSequences, NDArray offPolicy, NDArray klWeights) {
 
+    public KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray advantages, NDArray oldLogp, NDArray refLogp,
+                       int totalTokens, int totalSequences, NDArray offPolicy) {
+        this(logits, targets, mask, advantages, oldLogp, refLogp, totalTokens, totalSequences, offPolicy, null);
+    }
+
+    /** A batch with every row on-policy. */
     public KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray advantages, NDArray oldLogp, NDArray refLogp,
                        int totalTokens, int totalSequences) {
         this(logits, targets, mask, advantages, oldLogp, refLogp, totalTokens, totalSequences, null);
@@ -31,7 +38,8 @@ public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray
     public static KernelBatch of(NDArray logits, NDArray targets, List<TrainSequence> rows, int length, NDManager manager,
                                  int totalTokens, int totalSequences) {
         int b = rows.size(), t = length - 1;
-        float[] mask = new float[b * t], adv = new float[b];
+        float[] mask = new float[b * t], adv = new float[b], off = new float[b];
+        boolean anyOff = false;
         float[] old = null, ref = null, klw = null;
         for (TrainSequence s : rows) {
             if (s.oldLogprobs().length > 0) old = new float[b * t];
@@ -42,6 +50,10 @@ public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray
             TrainSequence s = rows.get(r);
             adv[r] = s.weight();
             if (klw != null) klw[r] = s.klWeight();
+            if (s.offPolicy()) {
+                off[r] = 1;
+                anyOff = true;
+            }
             for (int j = 0; j < s.completionLength(); j++) {
                 int at = r * t + s.completionStart() - 1 + j;
                 mask[at] = s.tokenWeights().length == 0 ? 1f : s.tokenWeights()[j];
@@ -52,6 +64,6 @@ public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray
         Shape bt = new Shape(b, t);
         return new KernelBatch(logits, targets, manager.create(mask, bt), manager.create(adv, new Shape(b, 1)),
                 old == null ? null : manager.create(old, bt), ref == null ? null : manager.create(ref, bt), totalTokens, totalSequences,
-                klw == null ? null : manager.create(klw, new Shape(b, 1)));
+                anyOff ? manager.create(off, new Shape(b, 1)) : null, klw == null ? null : manager.create(klw, new Shape(b, 1)));
     }
 }

@@ -13,7 +13,7 @@ import org.graalvm.polyglot.Value;
 
 /**
  * Losses computed by Python kernels on GraalPy: the bundled {@code autodidact.kernels.losses} ({@code sft},
- * {@code policy_gradient}) or a user's {@code module.function}. One {@link KernelContext} per kernel source,
+ * {@code policy_gradient}, {@code dpo}) or a user's {@code module.function}. One {@link KernelContext} per kernel source,
  * made on first use from the process's shared GraalPy engine. Not thread-safe (neither is the engine).
  */
 public final class PythonKernel implements LossKernel, AutoCloseable {
@@ -33,7 +33,7 @@ public final class PythonKernel implements LossKernel, AutoCloseable {
         Value fn = function(o);
         String options = toJson(o.kernelOptions());
         Value out = context(o.kernel()).call(fn, b.logits(), b.targets(), b.mask(), b.advantages(), b.oldLogp(), b.refLogp(),
-                b.totalTokens(), b.totalSequences(), options, b.klWeights());
+                b.totalTokens(), b.totalSequences(), options, b.offPolicy(), b.klWeights());
         NDArray loss = out.getArrayElement(0).asHostObject();
         if (loss.getShape().size() != 1)
             throw new IllegalStateException("kernel " + o.kernel() + " returned a loss of shape " + loss.getShape() + "; return a scalar (e.g. xp.sum(...))");
@@ -59,7 +59,11 @@ public final class PythonKernel implements LossKernel, AutoCloseable {
     private Value function(Objective o) {
         Objective.Kernel k = o.kernel();
         String module = k.code().isPresent() ? k.module() : BUNDLED;
-        String name = k.code().isPresent() ? k.function() : (o.loss() == Objective.Loss.SFT ? "sft" : "policy_gradient");
+        String name = k.code().isPresent() ? k.function() : switch (o.loss()) {
+            case SFT -> "sft";
+            case POLICY_GRADIENT -> "policy_gradient";
+            case DPO -> "dpo";
+        };
         String key = k + "|" + module + "." + name;
         Value fn = functions.get(key);
         if (fn == null) {

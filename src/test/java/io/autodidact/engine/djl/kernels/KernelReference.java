@@ -64,6 +64,34 @@ final class KernelReference {
         return total;
     }
 
+    /**
+     * Guide's loss, token averaging: rows with {@code off[r] == 1} take {@code -(rho / (rho + gamma)) A} unclipped, the others
+     * the clipped loss; {@code gamma} fixed (the kernels detach it), so finite differences see only rho move.
+     */
+    static double offPolicyGradient(double[] logits, int[] targets, double[] mask, double[] adv, double[] old, double[] off, double gamma,
+                                    int b, int t, int v, double epsLow, double epsHigh, double totalTokens) {
+        double[] lp = tokenLogp(logits, targets, b, t, v);
+        double total = 0;
+        for (int i = 0; i < b * t; i++) {
+            int r = i / t;
+            double ratio = Math.exp(lp[i] - old[i]);
+            double l = off[r] == 1 ? -ratio / (ratio + gamma) * adv[r]
+                    : -Math.min(ratio * adv[r], Math.min(Math.max(ratio, 1 - epsLow), 1 + epsHigh) * adv[r]);
+            total += mask[i] * l;
+        }
+        return total / totalTokens;
+    }
+
+    /** The q quantile of the values whose mask is positive, linear interpolation between order statistics (numpy's default). */
+    static double quantile(double[] values, double[] mask, double q) {
+        java.util.List<Double> kept = new java.util.ArrayList<>();
+        for (int i = 0; i < values.length; i++) if (mask[i] > 0) kept.add(values[i]);
+        java.util.Collections.sort(kept);
+        double pos = q * (kept.size() - 1);
+        int lo = (int) pos;
+        return lo + 1 < kept.size() ? kept.get(lo) + (pos - lo) * (kept.get(lo + 1) - kept.get(lo)) : kept.get(lo);
+    }
+
     /** method: grpo, drgrpo, rloo; rewards [G][K]. */
     static double[] groupAdvantages(double[] rewards, int g, int k, String method) {
         double[] out = new double[g * k];
@@ -116,6 +144,24 @@ final class KernelReference {
             s += Math.log1p(Math.exp(-z)); // -log sigmoid(z)
         }
         return s / chosen.length;
+    }
+
+    /** DPO on an engine batch: rows (2p, 2p+1) are pair p's chosen and rejected, scored by masked sums of log-probabilities. */
+    static double dpoRows(double[] logits, int[] targets, double[] mask, double[] ref, int b, int t, int v, double beta, double totalSequences) {
+        double[] lp = tokenLogp(logits, targets, b, t, v);
+        double[] seq = new double[b], refSeq = new double[b];
+        for (int i = 0; i < b * t; i++) {
+            seq[i / t] += mask[i] * lp[i];
+            refSeq[i / t] += mask[i] * ref[i];
+        }
+        double[] c = new double[b / 2], r = new double[b / 2], rc = new double[b / 2], rr = new double[b / 2];
+        for (int p = 0; p < b / 2; p++) {
+            c[p] = seq[2 * p];
+            r[p] = seq[2 * p + 1];
+            rc[p] = refSeq[2 * p];
+            rr[p] = refSeq[2 * p + 1];
+        }
+        return dpo(c, r, rc, rr, beta) * (b / 2) / (totalSequences / 2);
     }
 
     static double dot(double[] a, double[] w) {

@@ -108,8 +108,8 @@ class KernelReferenceTest {
             Function<double[], Double> unweighted = x -> KernelReference.policyGradient(x, targets, d(mask), d(adv), d(old), d(ref), B, T, V,
                     0.2, 0.28, 0.1, avg, totalTokens, B, 8);
             assertTrue(Math.abs(reference.apply(d(logits)) - unweighted.apply(d(logits))) > 1e-3, "the weights must change the loss");
-            check(python, o.withKernel(Objective.Kernel.python()), true, reference, klWeights);
-            check(JAVA, o, true, reference, klWeights);
+            checkKlWeights(python, o.withKernel(Objective.Kernel.python()), reference, klWeights);
+            checkKlWeights(JAVA, o, reference, klWeights);
         }
     }
 
@@ -148,16 +148,137 @@ class KernelReferenceTest {
                 x -> new Object[] {x, r, rc, rr});
     }
 
-    // ------------------------------------------------------------------ harness
-
-    /** Runs an engine kernel on the batch with fresh logits, compares value and d loss / d logits; returns its monitors. */
-    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, Function<double[], Double> reference) {
-        return check(kernel, objective, withRef, reference, null);
+    @Test
+    void offPolicyRowsTakeTheShapedRatioWithGammaTheNinetiethPercentileOfTheirRatiosByHand() {
+        // Row 0 off-policy with ratios 0.5, 1, 2, 4 (gamma = 2 + 0.7 * (4 - 2) = 3.4), row 1 on-policy with ratios 0.5 and 1.5,
+        // which the clip pulls to 0.8 and 1.2 where that lowers the objective; A = +1 and -2; token averaging over 6 tokens.
+        int b = 2, t = 4, v = 3;
+        float[] lg = gaussian(b * t * v, 1.0);
+        int[] tg = new int[b * t];
+        float[] msk = {1, 1, 1, 1, 0, 0, 1, 1};
+        double[] rho = {0.5, 1, 2, 4, 1, 1, 0.5, 1.5};
+        double[] lp = KernelReference.tokenLogp(d(lg), tg, b, t, v);
+        float[] oldLp = new float[b * t];
+        for (int i = 0; i < b * t; i++) oldLp[i] = (float) (lp[i] - Math.log(rho[i]));
+        float[] a = {1f, -2f};
+        double gamma = 3.4;
+        double offLoss = -(0.5 / 3.9 + 1 / 4.4 + 2 / 5.4 + 4 / 7.4);
+        double onLoss = -Math.min(0.5 * -2, 0.8 * -2) - Math.min(1.5 * -2, 1.2 * -2); // = 1.0 + 3.0
+        double expected = (offLoss + onLoss) / 6;
+        assertEquals(gamma, KernelReference.quantile(new double[] {4, 0.5, 2, 1}, new double[] {1, 1, 1, 1}, 0.9), 1e-12);
+        Objective o = Objective.policyGradient(0.2, 0.2, 0, Objective.Averaging.TOKEN, 0);
+        for (LossKernel kernel : new LossKernel[] {python, JAVA}) {
+            try (NDManager m = manager.newSubManager()) {
+                long[] targets64 = new long[b * t];
+                KernelBatch batch = new KernelBatch(m.create(lg, new Shape(b, t, v)), m.create(targets64, new Shape(b, t, 1)),
+                        m.create(msk, new Shape(b, t)), m.create(a, new Shape(b, 1)), m.create(oldLp, new Shape(b, t)), null, 6, b,
+                        m.create(new float[] {1, 0}, new Shape(b, 1)));
+                KernelResult r = kernel.loss(batch, kernel == python ? o.withKernel(Objective.Kernel.python()) : o);
+                assertEquals(expected, r.loss().getFloat(), 1e-5, "loss by " + kernel.getClass().getSimpleName());
+                assertEquals(gamma, r.monitors().get("off_policy_gamma"), 1e-5, "gamma by " + kernel.getClass().getSimpleName());
+                assertEquals(-offLoss / 4, r.monitors().get("off_policy_shaped_ratio"), 1e-5, "mean shaped ratio");
+            }
+        }
     }
 
-    /** As above, with per-row KL weights (null: none). */
-    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, Function<double[], Double> reference,
-                                      float[] klWeights) {
+    @Test
+    void offPolicyShapingMatchesFloat64ReferenceInValueAndGradientInPythonAndJava() {
+        float[] off = {1, 0, 0, 1}; // rows 0 and 3 off-policy (row 3 with a fractional token weight), rows 1 and 2 on-policy
+        double[] lp = KernelReference.tokenLogp(d(logits), targets, B, T, V);
+        double[] ratios = new double[B * T], offMask = new double[B * T];
+        for (int i = 0; i < B * T; i++) {
+            ratios[i] = Math.exp(lp[i] - old[i]);
+            offMask[i] = mask[i] * off[i / T];
+        }
+        for (double percentile : new double[] {0.9, 0.5}) {
+            double gamma = KernelReference.quantile(ratios, offMask, percentile);
+            Function<double[], Double> reference = x -> KernelReference.offPolicyGradient(x, targets, d(mask), d(adv), d(old), d(off), gamma,
+                    B, T, V, 0.2, 0.28, totalTokens);
+            Objective o = Objective.policyGradient(0.2, 0.28, 0, Objective.Averaging.TOKEN, 0).withOffPolicyPercentile(percentile);
+            Map<String, Double> fromPython = check(python, o.withKernel(Objective.Kernel.python()), false, off, reference);
+            Map<String, Double> fromJava = check(JAVA, o, false, off, reference);
+            assertEquals(gamma, fromJava.get("off_policy_gamma"), 1e-5 * gamma);
+            for (String m : new String[] {"off_policy_gamma", "off_policy_shaped_ratio", "ratio", "clip_fraction"})
+                assertEquals(fromJava.get(m), fromPython.get(m), 1e-5, m + " differs between the Python and Java kernels");
+        }
+    }
+
+    @Test
+    void dpoEngineLossMatchesFloat64ReferenceInPythonAndJavaWhenTheStepHasMorePairsThanTheMicroBatch() {
+        // Rows (0, 1) and (2, 3) are two pairs; the step is said to hold 6 rows, so this micro-batch carries 2 of 3 pairs.
+        int stepRows = 6;
+        Function<double[], Double> reference = x -> KernelReference.dpoRows(x, targets, d(mask), d(ref), B, T, V, 0.3, stepRows);
+        Objective o = Objective.dpo(0.3, Objective.Reference.START);
+        Map<String, Double> fromPython = check(python, o.withKernel(Objective.Kernel.python()), true, stepRows, reference);
+        Map<String, Double> fromJava = check(JAVA, o, true, stepRows, reference);
+        for (String m : new String[] {"reward_margin", "reward_accuracy", "chosen_reward", "rejected_reward"})
+            assertEquals(fromJava.get(m), fromPython.get(m), 1e-5, m + " differs between the Python and Java kernels");
+    }
+
+    /**
+     * Hand-computed: uniform logits over V = 7 make every token's log-probability -log 7. Pair 0: the chosen row has 6
+     * completion tokens, the rejected 4, references -10 and -9 per row, so the margin is (-6 log 7 + 10) - (-4 log 7 + 9)
+     * = 1 - 2 log 7 = -2.8918; pair 1 has equal sides and margin 0. With beta 0.5 the loss is the mean over pairs of
+     * log(1 + exp(-beta margin)): (log(1 + exp(1.4459)) + log 2) / 2 = (1.6574 + 0.6931) / 2 = 1.1753.
+     */
+    @Test
+    void dpoLossOnHandMadeLogProbabilitiesInPythonAndJava() {
+        float[] handMask = new float[B * T], handRef = new float[B * T];
+        for (int j = 0; j < T; j++) {
+            handMask[j] = 1;
+            handMask[T + j] = j >= 2 ? 1 : 0;
+            handMask[2 * T + j] = j >= 3 ? 1 : 0;
+            handMask[3 * T + j] = j >= 3 ? 1 : 0;
+        }
+        handRef[0] = -10;
+        handRef[T + 2] = -9;
+        double expected = (Math.log1p(Math.exp(-0.5 * (1 - 2 * Math.log(7)))) + Math.log(2)) / 2;
+        assertEquals(1.1753, expected, 1e-4);
+        for (LossKernel kernel : new LossKernel[] {python, JAVA}) {
+            Objective o = Objective.dpo(0.5, Objective.Reference.BASE).withKernel(kernel == python ? Objective.Kernel.python() : Objective.Kernel.JAVA);
+            try (NDManager m = manager.newSubManager()) {
+                long[] tg = new long[B * T];
+                KernelBatch batch = new KernelBatch(m.zeros(new Shape(B, T, V)), m.create(tg, new Shape(B, T, 1)),
+                        m.create(handMask, new Shape(B, T)), m.ones(new Shape(B, 1)), null, m.create(handRef, new Shape(B, T)), 13, B);
+                KernelResult r = kernel.loss(batch, o);
+                assertEquals(expected, r.loss().getFloat(), 1e-5, "DPO loss by " + o.kernel());
+                assertEquals(0.5 * (1 - 2 * Math.log(7)) / 2, r.monitors().get("reward_margin"), 1e-5, "mean beta * margin by " + o.kernel());
+                assertEquals(0.0, r.monitors().get("reward_accuracy"), 1e-9, "no pair has a positive margin");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ harness
+
+    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, Function<double[], Double> reference) {
+        return check(kernel, objective, withRef, null, B, reference);
+    }
+
+    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, int stepRows, Function<double[], Double> reference) {
+        return check(kernel, objective, withRef, null, stepRows, reference);
+    }
+
+    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, float[] offPolicy,
+                                      Function<double[], Double> reference) {
+        return check(kernel, objective, withRef, offPolicy, B, reference);
+    }
+
+    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, float[] offPolicy, int stepRows,
+                                      Function<double[], Double> reference) {
+        return check(kernel, objective, withRef, offPolicy, stepRows, reference, null);
+    }
+
+    /** With per-row KL weights, every row on-policy. */
+    private Map<String, Double> checkKlWeights(LossKernel kernel, Objective objective, Function<double[], Double> reference, float[] klWeights) {
+        return check(kernel, objective, true, null, B, reference, klWeights);
+    }
+
+    /**
+     * Runs an engine kernel on the batch with fresh logits (rows flagged in {@code offPolicy} off-policy, and each row's KL
+     * weighted by {@code klWeights}, when given), compares value and d loss / d logits; returns its monitors.
+     */
+    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, float[] offPolicy, int stepRows,
+                                      Function<double[], Double> reference, float[] klWeights) {
         try (NDManager m = manager.newSubManager()) {
             NDArray x = m.create(logits, new Shape(B, T, V));
             x.setRequiresGradient(true);
@@ -168,7 +289,8 @@ class KernelReferenceTest {
             try {
                 KernelBatch batch = new KernelBatch(x, m.create(tg, new Shape(B, T, 1)), m.create(mask, new Shape(B, T)),
                         m.create(adv, new Shape(B, 1)), m.create(old, new Shape(B, T)), withRef ? m.create(ref, new Shape(B, T)) : null,
-                        totalTokens, B, klWeights == null ? null : m.create(klWeights, new Shape(B, 1)));
+                        totalTokens, stepRows, offPolicy == null ? null : m.create(offPolicy, new Shape(B, 1)),
+                        klWeights == null ? null : m.create(klWeights, new Shape(B, 1)));
                 r = kernel.loss(batch, objective);
                 JniUtils.backward((PtNDArray) r.loss(), (PtNDArray) r.loss().onesLike(), false, false);
             } finally {
