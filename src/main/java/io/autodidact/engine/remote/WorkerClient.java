@@ -204,21 +204,18 @@ final class WorkerClient implements AutoCloseable {
                 .put("micro_batch_size", batch.microBatchSize());
         op.set("objective", WorkerProtocol.objective(batch.objective()));
         List<TrainSequence> rows = batch.sequences();
-        // The worker protocol has no per-row KL column yet; sending the rows without it would train a different loss.
-        for (TrainSequence r : rows)
-            if (r.klWeight() != 1f)
-                throw new IllegalArgumentException("worker " + model + ": rows with a per-row KL weight (recipe score) need the in-process "
-                        + "engine; remote workers do not support them yet (set engine.type: djl)");
         try (var exchange = client.doExchange(FlightDescriptor.command(WorkerProtocol.bytes(op)), options(deadlineMillis));
                 VectorSchemaRoot request = VectorSchemaRoot.create(WorkerProtocol.TRAIN_REQUEST, allocator)) {
             request.allocateNew();
             IntVector start = (IntVector) request.getVector(1);
             Float4Vector weight = (Float4Vector) request.getVector(2);
             BitVector offPolicy = (BitVector) request.getVector(6);
+            Float4Vector klWeight = (Float4Vector) request.getVector(7);
             for (int i = 0; i < rows.size(); i++) {
                 start.setSafe(i, rows.get(i).completionStart());
                 weight.setSafe(i, rows.get(i).weight());
                 offPolicy.setSafe(i, rows.get(i).offPolicy() ? 1 : 0);
+                klWeight.setSafe(i, rows.get(i).klWeight());
             }
             Columns.setInts((ListVector) request.getVector(0), rows.stream().map(TrainSequence::tokens).toList());
             Columns.setFloats((ListVector) request.getVector(3), rows.stream().map(TrainSequence::tokenWeights).toList());
