@@ -40,11 +40,14 @@ class Batch:
     off_policy  [B, 1]    float32, 1 on rows sampled off-policy (Guide's hinted samples), 0 elsewhere; None when none is
     total_tokens, total_sequences: counts over the whole optimizer step (all micro-batches), so that a loss
         divided by them is the same however the step is split
+    kl_weights  [B, 1]    float32, each row's multiplier of kl_coef, or None when every row's is 1
     """
 
-    __slots__ = ("logits", "targets", "mask", "advantages", "old_logp", "ref_logp", "total_tokens", "total_sequences", "off_policy")
+    __slots__ = ("logits", "targets", "mask", "advantages", "old_logp", "ref_logp", "total_tokens", "total_sequences", "off_policy",
+                 "kl_weights")
 
-    def __init__(self, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, off_policy=None):
+    def __init__(self, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, off_policy=None,
+                 kl_weights=None):
         self.logits = xp.Array(logits)
         self.targets = xp.Array(targets)
         self.mask = xp.Array(mask)
@@ -54,6 +57,7 @@ class Batch:
         self.total_tokens = int(total_tokens)
         self.total_sequences = int(total_sequences)
         self.off_policy = None if off_policy is None else xp.Array(off_policy)
+        self.kl_weights = None if kl_weights is None else xp.Array(kl_weights)
 
     def token_logp(self):
         """log p(target) at every position, [B, T]."""
@@ -61,8 +65,9 @@ class Batch:
         return xp.squeeze(lp, -1)
 
 
-def call(fn, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, options_json, off_policy=None):
-    batch = Batch(logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, off_policy)
+def call(fn, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, options_json, off_policy=None,
+         kl_weights=None):
+    batch = Batch(logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, off_policy, kl_weights)
     out = fn(batch, **json.loads(options_json))
     monitors = {}
     if isinstance(out, tuple):

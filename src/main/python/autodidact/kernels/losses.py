@@ -16,11 +16,12 @@ def masked_cross_entropy(logp, mask, weights, denominator):
 
 def clipped_policy_loss(logp, old_logp, advantages, mask, eps_low=0.2, eps_high=0.2, kl_coef=0.0, ref_logp=None,
                         averaging="token", total_tokens=None, total_sequences=None, max_length=None, off_policy=None,
-                        gamma_percentile=0.9):
+                        gamma_percentile=0.9, kl_weights=None):
     """Clipped policy-gradient loss (PPO/GRPO/DAPO/Dr. GRPO), returning (loss, monitors).
 
     Per token: rho = exp(logp - old_logp), l_it = -min(rho * A_i, clip(rho, 1 - eps_low, 1 + eps_high) * A_i)
-                    + kl_coef * (exp(q) - q - 1),  q = ref_logp - logp   (k3 estimator; only when ref_logp is given)
+                    + kl_coef * w_i * (exp(q) - q - 1),  q = ref_logp - logp   (k3 estimator; only when ref_logp is given)
+    with w_i the row's entry of kl_weights [B, 1] (1 when None: SCoRe gives its first attempts a stronger KL).
     Averaging over masked tokens (m_it), with n_i = sum_t m_it:
       "token"    (DAPO):     sum_{i,t} m_it l_it / total_tokens
       "sequence" (GRPO):     (1 / total_sequences) sum_i (sum_t m_it l_it / max(n_i, 1))
@@ -58,7 +59,7 @@ def clipped_policy_loss(logp, old_logp, advantages, mask, eps_low=0.2, eps_high=
         q = ref_logp - logp
         kl = xp.exp(q) - q - 1.0
         if kl_coef:
-            token_loss = token_loss + kl * kl_coef
+            token_loss = token_loss + (kl * kl_coef if kl_weights is None else kl * kl_weights * kl_coef)
     if averaging == "token":
         loss = xp.sum(token_loss * mask) / float(total_tokens)
     elif averaging == "sequence":
@@ -109,7 +110,7 @@ def policy_gradient(batch, eps_low=0.2, eps_high=0.2, kl_coef=0.0, averaging="to
     logp = batch.token_logp()
     loss, monitors = clipped_policy_loss(logp, batch.old_logp, batch.advantages, batch.mask, eps_low, eps_high,
                                          kl_coef, batch.ref_logp, averaging, batch.total_tokens,
-                                         batch.total_sequences, max_length, batch.off_policy, gamma_percentile)
+                                         batch.total_sequences, max_length, batch.off_policy, gamma_percentile, batch.kl_weights)
     monitors["entropy"] = xp.mean(xp.stop_gradient(token_entropy(batch.logits)), mask=batch.mask)
     return loss, monitors
 

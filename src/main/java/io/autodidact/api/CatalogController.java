@@ -5,6 +5,7 @@ import io.autodidact.recipe.BStar;
 import io.autodidact.recipe.Grpo;
 import io.autodidact.recipe.Guide;
 import io.autodidact.recipe.IterativeDeepening;
+import io.autodidact.recipe.Score;
 import io.autodidact.recipe.SelfCertainty;
 import io.autodidact.recipe.SelfConsistency;
 import io.autodidact.recipe.SelfRewardingDpo;
@@ -37,7 +38,8 @@ final class CatalogController {
                 entry(RestMcts.NAME,
                 "ReST-MCTS*: PRM-guided tree search over steps; verified traces train the policy, inferred step values train the PRM",
                 RestMcts.OPTIONS), entry(SelfRewardingDpo.NAME, "Label-free: the policy judges its own samples into preference pairs and trains on them with DPO",
-                SelfRewardingDpo.OPTIONS));
+                SelfRewardingDpo.OPTIONS), entry(Score.NAME, "SCoRe: two attempts per sample, RL on the second (stage I) then on both with a bonus for improving",
+                Score.OPTIONS));
     }
 
     /** The built-in tasks and the dataset task, with their options. */

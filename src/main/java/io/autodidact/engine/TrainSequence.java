@@ -11,9 +11,11 @@ package io.autodidact.engine;
  * @param refLogprobs per completion token log-probabilities under the reference policy (for a KL term), or empty
  * @param offPolicy sampled under another context than the one it trains under (Guide's hinted samples: old log-probabilities
  *     from the hinted prompt, tokens with the plain one); a policy-gradient kernel shapes its ratio instead of clipping it
+ * @param klWeight multiplies the objective's {@code kl_coef} on this row (1 for most recipes; SCoRe holds its first
+ *     attempt closer to the reference than its second); must be finite and >= 0
  */
 public record TrainSequence(int[] tokens, int completionStart, float weight, float[] tokenWeights, float[] oldLogprobs, float[] refLogprobs,
-                            boolean offPolicy) {
+                            boolean offPolicy, float klWeight) {
     public TrainSequence {
         if (completionStart < 1 || completionStart >= tokens.length)
             throw new IllegalArgumentException("completion_start must be in [1, " + (tokens.length - 1)
@@ -23,6 +25,12 @@ public record TrainSequence(int[] tokens, int completionStart, float weight, flo
         check("token_weights", tokenWeights, n);
         check("old_logprobs", oldLogprobs, n);
         check("ref_logprobs", refLogprobs, n);
+        if (!(Float.isFinite(klWeight) && klWeight >= 0)) throw new IllegalArgumentException("kl_weight must be finite and >= 0, got " + klWeight);
+    }
+
+    public TrainSequence(int[] tokens, int completionStart, float weight, float[] tokenWeights, float[] oldLogprobs, float[] refLogprobs,
+                         boolean offPolicy) {
+        this(tokens, completionStart, weight, tokenWeights, oldLogprobs, refLogprobs, offPolicy, 1f);
     }
 
     private static void check(String name, float[] values, int completion) {
@@ -45,17 +53,22 @@ public record TrainSequence(int[] tokens, int completionStart, float weight, flo
 
     /** This row with the sampling policy's log-probabilities of its completion tokens. */
     public TrainSequence withOldLogprobs(float[] values) {
-        return new TrainSequence(tokens, completionStart, weight, tokenWeights, values, refLogprobs, offPolicy);
+        return new TrainSequence(tokens, completionStart, weight, tokenWeights, values, refLogprobs, offPolicy, klWeight);
     }
 
     /** This row with the reference policy's log-probabilities of its completion tokens. */
     public TrainSequence withRefLogprobs(float[] values) {
-        return new TrainSequence(tokens, completionStart, weight, tokenWeights, oldLogprobs, values, offPolicy);
+        return new TrainSequence(tokens, completionStart, weight, tokenWeights, oldLogprobs, values, offPolicy, klWeight);
     }
 
     /** This row marked as sampled off-policy (see {@code offPolicy}). */
     public TrainSequence asOffPolicy() {
-        return new TrainSequence(tokens, completionStart, weight, tokenWeights, oldLogprobs, refLogprobs, true);
+        return new TrainSequence(tokens, completionStart, weight, tokenWeights, oldLogprobs, refLogprobs, true, klWeight);
+    }
+
+    /** This row with its own multiplier of the objective's KL coefficient. */
+    public TrainSequence withKlWeight(float value) {
+        return new TrainSequence(tokens, completionStart, weight, tokenWeights, oldLogprobs, refLogprobs, offPolicy, value);
     }
 
     public int completionLength() {

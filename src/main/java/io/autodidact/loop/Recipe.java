@@ -67,6 +67,22 @@ public interface Recipe {
     }
 
     /**
+     * The multiplier of the objective's {@code kl_coef} on this rollout's training row: 1 for most recipes; SCoRe's
+     * stage I holds its first attempts closer to the reference policy than its second.
+     */
+    default float klWeight(int iteration, Rollout rollout) {
+        return 1f;
+    }
+
+    /**
+     * Demonstrations of the recipe's own format that the base policy learns at BOOTSTRAP besides the task's (SCoRe:
+     * second attempts after a review cue); empty for most recipes.
+     */
+    default List<Demonstration> demonstrations(List<Demonstration> task) {
+        return List.of();
+    }
+
+    /**
      * This recipe bound to the run it serves: the run's directory, where it may keep state of its own that a resume must
      * find (ReST-MCTS*'s process reward model and its training data), and the factory to load such models. The loop calls
      * it once; the default needs neither and returns itself.

@@ -9,7 +9,7 @@ import java.util.Map;
 /** The recipes a run config can name. */
 public final class Recipes {
     public static final List<String> NAMES = List.of(Star.NAME, Grpo.NAME, SelfCertainty.NAME, BStar.NAME, SelfConsistency.NAME, Guide.NAME,
-            IterativeDeepening.NAME, RestMcts.NAME, SelfRewardingDpo.NAME);
+            IterativeDeepening.NAME, RestMcts.NAME, SelfRewardingDpo.NAME, Score.NAME);
 
     private Recipes() {}
 
@@ -24,6 +24,7 @@ public final class Recipes {
             case IterativeDeepening.NAME -> new IterativeDeepening(options);
             case RestMcts.NAME -> new RestMcts(options);
             case SelfRewardingDpo.NAME -> new SelfRewardingDpo(options);
+            case Score.NAME -> new Score(options);
             default -> throw ConfigMap.error("recipe.name", "unknown recipe \"" + name + "\"; available: " + NAMES);
         };
     }

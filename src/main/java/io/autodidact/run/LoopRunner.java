@@ -182,6 +182,7 @@ public final class LoopRunner {
                 throw new IllegalArgumentException("bootstrap: the run has no demonstrations; give bootstrap.seed_file or remove bootstrap");
             // A policy asked to rationalize must have seen hints: STaR's few-shot exemplars carry them too.
             if (recipe.rationalizationSamples() > 0) demos.addAll(sequences(workload.hintedDemonstrations(), base.tokenizer()));
+            demos.addAll(sequences(recipe.demonstrations(workload.demonstrations()), base.tokenizer()));
             events.stageStarted(0, Stage.BOOTSTRAP, b.steps(), "steps");
             LrSchedule lr = new LrSchedule(b.schedule(), b.lr(), b.warmupSteps(), b.steps(), 0.2);
             SplittableRandom random = new SplittableRandom(mix(spec.seed(), 0, 1));
@@ -701,7 +702,7 @@ public final class LoopRunner {
             System.arraycopy(r.completionTokens(), 0, all, r.promptTokens().length, r.completionTokens().length);
             // SFT: an advantage of 0 means "no weight given" (1); a policy gradient takes the advantage as it is; a pair's is its mark.
             float w = objective.pairwise() ? 1f : objective.needsOldLogprobs() ? (float) r.advantage() : r.advantage() == 0 ? 1f : (float) r.advantage();
-            TrainSequence row = new TrainSequence(all, r.promptTokens().length, w, new float[0]);
+            TrainSequence row = new TrainSequence(all, r.promptTokens().length, w, new float[0]).withKlWeight(recipe.klWeight(it, r));
             // A hinted sample's old log-probabilities are the hinted prompt's: its ratio is off-policy (Guide).
             if (objective.needsOldLogprobs() && r.hinted()) row = row.asOffPolicy();
             chosen.add(objective.needsOldLogprobs() ? row.withOldLogprobs(r.logprobs()) : row);

@@ -442,7 +442,8 @@ final class WorkerProducer extends NoOpFlightProducer {
                 try {
                     rows.add(new TrainSequence(Columns.ints((ListVector) in.getVector(0), i), start.get(i), weight.get(i),
                             Columns.floats((ListVector) in.getVector(3), i), Columns.floats((ListVector) in.getVector(4), i),
-                            Columns.floats((ListVector) in.getVector(5), i), ((BitVector) in.getVector(6)).get(i) == 1));
+                            Columns.floats((ListVector) in.getVector(5), i), ((BitVector) in.getVector(6)).get(i) == 1,
+                            ((Float4Vector) in.getVector(7)).get(i)));
                 } catch (IllegalArgumentException e) {
                     throw invalid("train: row " + rows.size() + ": " + e.getMessage());
                 }

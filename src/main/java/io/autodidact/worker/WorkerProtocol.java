@@ -30,7 +30,7 @@ public final class WorkerProtocol {
     private WorkerProtocol() {}
 
     /** Bumped on any incompatible change to an action, a schema or a JSON body. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** Every call carries {@code autodidact-worker-protocol: <VERSION>}; a worker refuses any other value. */
     public static final String VERSION_HEADER = "autodidact-worker-protocol";
 
@@ -67,7 +67,7 @@ public final class WorkerProtocol {
     public static final Schema SELF_CERTAINTY_RESULT = new Schema(List.of(scalar("row_index", INT32), scalar("self_certainty", FLOAT64)));
     public static final Schema TRAIN_REQUEST = new Schema(List.of(list("tokens", INT32), scalar("completion_start", INT32),
             scalar("weight", FLOAT32), list("token_weights", FLOAT32), list("old_logprobs", FLOAT32), list("ref_logprobs", FLOAT32),
-            scalar("off_policy", ArrowType.Bool.INSTANCE)));
+            scalar("off_policy", ArrowType.Bool.INSTANCE), scalar("kl_weight", FLOAT32)));
     public static final Schema TRAIN_RESULT = new Schema(List.of(scalar("loss", FLOAT64), scalar("grad_norm", FLOAT64),
             scalar("learning_rate", FLOAT64), scalar("tokens", INT32), scalar("monitors", ArrowType.Utf8.INSTANCE)));
     /**

@@ -16,7 +16,8 @@ class ReproductionsTest {
 
     @Test
     void everyRegisteredReproductionHasArmsThatValidate() {
-        assertEquals(List.of("grpo", "bstar", "self-consistency", "self-certainty", "sec", "guide", "rest-mcts", "self-rewarding-dpo", "iterative-deepening"), Reproductions.all().stream().map(Reproduction::name).toList());
+        assertEquals(List.of("grpo", "bstar", "self-consistency", "self-certainty", "sec", "guide", "rest-mcts", "self-rewarding-dpo", "iterative-deepening", "score"),
+                Reproductions.all().stream().map(Reproduction::name).toList());
         for (Reproduction r : Reproductions.all()) Reproducer.validate(r, 0, List.of());
     }
 
@@ -105,5 +106,36 @@ class ReproductionsTest {
         Map<String, Map<String, Double>> far = Map.of(BestOfNProbe.NAME,
                 Map.of("random", 0.4, "most_certain", 0.45, "borda", 0.5, "majority", 0.55, "oracle", 0.8, "n", 8.0));
         assertFalse(Reproductions.judgeSelfCertainty(Map.of("star", star, "sharpen-sft", arm("s", new double[] {0.4, 0.45}, 1000, Map.of())), far).held());
+    }
+
+    @Test
+    void scoreNeedsTwoPointsOfNetCorrectionsAndMoreThanStarOnSecondAttempts() {
+        Map<String, ArmResult> arms = Map.of("score", arm("score", new double[] {0.4, 0.5}, 1000, Map.of()),
+                "star-second", arm("star-second", new double[] {0.4, 0.5}, 1000, Map.of()));
+        assertTrue(Reproductions.judgeScore(arms, twoAttempts(0.05, 0.02, 0.01, 0.01)).held());
+        assertFalse(Reproductions.judgeScore(arms, twoAttempts(0.03, 0.02, 0.0, 0.0)).held(), "net +1 point is below the threshold");
+        assertFalse(Reproductions.judgeScore(arms, twoAttempts(0.05, 0.02, 0.06, 0.01)).held(), "STaR on second attempts corrects more");
+        Map<String, Map<String, Double>> changing = twoAttempts(0.05, 0.02, 0.01, 0.01);
+        changing.get(TwoAttemptProbe.NAME).put("star_second_unchanged", 0.3);
+        assertFalse(Reproductions.judgeScore(arms, changing).held(), "STaR's second attempt did not mostly copy the first");
+        assertEquals(0.03, (double) Reproductions.judgeScore(arms, twoAttempts(0.05, 0.02, 0.01, 0.01)).numbers().get("score_net_corrections"), 1e-12);
+    }
+
+    private static Map<String, Map<String, Double>> twoAttempts(double scoreIc, double scoreCi, double sftIc, double sftCi) {
+        Map<String, Double> p = new LinkedHashMap<>();
+        p.put("problems", 400.0);
+        for (String m : List.of("base", "score", "star_second")) {
+            p.put(m + "_t1", 0.5);
+            p.put(m + "_t2", 0.5);
+            p.put(m + "_delta", 0.0);
+            p.put(m + "_unchanged", 0.9);
+            p.put(m + "_i_to_c", 0.0);
+            p.put(m + "_c_to_i", 0.0);
+        }
+        p.put("score_i_to_c", scoreIc);
+        p.put("score_c_to_i", scoreCi);
+        p.put("star_second_i_to_c", sftIc);
+        p.put("star_second_c_to_i", sftCi);
+        return Map.of(TwoAttemptProbe.NAME, p);
     }
 }

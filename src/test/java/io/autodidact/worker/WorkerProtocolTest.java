@@ -65,34 +65,34 @@ class WorkerProtocolTest {
 
     @Test
     void workerInfoReportsProtocolVersionDeviceAndFreeMemory() {
-        String info = action("worker-info", "{}", "2");
-        assertTrue(info.contains("\"protocol_version\":2"), info);
+        String info = action("worker-info", "{}", "3");
+        assertTrue(info.contains("\"protocol_version\":3"), info);
         assertTrue(info.contains("\"device\":\"cpu"), info);
         assertTrue(info.matches(".*\"system_free_bytes\":[1-9].*"), info);
     }
 
     @Test
     void aProtocolVersionMismatchIsRefusedAtTheFirstCall() {
-        var e = assertThrows(FlightRuntimeException.class, () -> action("worker-info", "{}", "1"));
+        var e = assertThrows(FlightRuntimeException.class, () -> action("worker-info", "{}", "2"));
         assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code());
-        assertTrue(e.getMessage().contains("protocol version mismatch") && e.getMessage().contains("sent 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("protocol version mismatch") && e.getMessage().contains("sent 2"), e.getMessage());
         var missing = assertThrows(FlightRuntimeException.class, () -> action("health", "{}", null));
         assertTrue(missing.getMessage().contains("missing header 'autodidact-worker-protocol'"), missing.getMessage());
     }
 
     @Test
     void anUnknownActionIsUnimplementedAndListsTheActions() {
-        var e = assertThrows(FlightRuntimeException.class, () -> action("train-harder", "{}", "2"));
+        var e = assertThrows(FlightRuntimeException.class, () -> action("train-harder", "{}", "3"));
         assertEquals(FlightStatusCode.UNIMPLEMENTED, e.status().code());
         assertTrue(e.getMessage().contains("no action 'train-harder'") && e.getMessage().contains("load-model"), e.getMessage());
     }
 
     @Test
     void requestsNamingAnUnknownModelOrKeyGetClearStatuses() {
-        var missing = assertThrows(FlightRuntimeException.class, () -> action("save-checkpoint", "{\"model\":\"nope\",\"path\":\"/tmp/x\"}", "2"));
+        var missing = assertThrows(FlightRuntimeException.class, () -> action("save-checkpoint", "{\"model\":\"nope\",\"path\":\"/tmp/x\"}", "3"));
         assertEquals(FlightStatusCode.NOT_FOUND, missing.status().code());
         assertTrue(missing.getMessage().contains("no model 'nope'") && missing.getMessage().contains("load-model"), missing.getMessage());
-        var typo = assertThrows(FlightRuntimeException.class, () -> action("load-model", "{\"model\":\"a\",\"pth\":\"/tmp\"}", "2"));
+        var typo = assertThrows(FlightRuntimeException.class, () -> action("load-model", "{\"model\":\"a\",\"pth\":\"/tmp\"}", "3"));
         assertEquals(FlightStatusCode.INVALID_ARGUMENT, typo.status().code());
         assertTrue(typo.getMessage().contains("unknown key \"pth\""), typo.getMessage());
     }
@@ -100,11 +100,11 @@ class WorkerProtocolTest {
     @Test
     void aGenerateExchangeWithTheWrongSchemaNamesTheExpectedColumns() {
         action("load-model", "{\"model\":\"tiny\",\"replace\":true,\"config\":{\"hidden\":16,\"layers\":1,\"heads\":2,\"kv_heads\":2,"
-                + "\"context\":16,\"seed\":1,\"alphabet\":\"0123456789+= \"}}", "2");
+                + "\"context\":16,\"seed\":1,\"alphabet\":\"0123456789+= \"}}", "3");
         Schema wrong = new Schema(List.of(new Field("prompt", FieldType.notNullable(new ArrowType.Int(32, true)), null)));
         byte[] op = "{\"op\":\"generate\",\"model\":\"tiny\",\"sampling\":{\"temperature\":0,\"max_new_tokens\":4}}".getBytes(StandardCharsets.UTF_8);
         var e = assertThrows(FlightRuntimeException.class, () -> {
-            try (var ex = client.doExchange(FlightDescriptor.command(op), options("2"));
+            try (var ex = client.doExchange(FlightDescriptor.command(op), options("3"));
                     VectorSchemaRoot root = VectorSchemaRoot.create(wrong, allocator)) {
                 ((IntVector) root.getVector(0)).allocateNew(1);
                 ((IntVector) root.getVector(0)).set(0, 3);
@@ -118,7 +118,7 @@ class WorkerProtocolTest {
             }
         });
         assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code());
-        assertTrue(e.getMessage().contains("generate request: column 0 is prompt: int32 but protocol 2 expects prompt_index: int32"), e.getMessage());
+        assertTrue(e.getMessage().contains("generate request: column 0 is prompt: int32 but protocol 3 expects prompt_index: int32"), e.getMessage());
         assertTrue(e.getMessage().contains("prompt_tokens: list<int32>"), e.getMessage());
     }
 
@@ -126,7 +126,7 @@ class WorkerProtocolTest {
     void anUnknownExchangeIsUnimplemented() {
         byte[] op = "{\"op\":\"dream\"}".getBytes(StandardCharsets.UTF_8);
         var e = assertThrows(FlightRuntimeException.class, () -> {
-            try (var ex = client.doExchange(FlightDescriptor.command(op), options("2"));
+            try (var ex = client.doExchange(FlightDescriptor.command(op), options("3"));
                     VectorSchemaRoot root = VectorSchemaRoot.create(WorkerProtocol.GENERATE_REQUEST, allocator)) {
                 root.setRowCount(0);
                 ex.getWriter().start(root);

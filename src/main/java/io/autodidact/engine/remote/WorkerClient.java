@@ -244,10 +244,12 @@ final class WorkerClient implements AutoCloseable {
             IntVector start = (IntVector) request.getVector(1);
             Float4Vector weight = (Float4Vector) request.getVector(2);
             BitVector offPolicy = (BitVector) request.getVector(6);
+            Float4Vector klWeight = (Float4Vector) request.getVector(7);
             for (int i = 0; i < rows.size(); i++) {
                 start.setSafe(i, rows.get(i).completionStart());
                 weight.setSafe(i, rows.get(i).weight());
                 offPolicy.setSafe(i, rows.get(i).offPolicy() ? 1 : 0);
+                klWeight.setSafe(i, rows.get(i).klWeight());
             }
             Columns.setInts((ListVector) request.getVector(0), rows.stream().map(TrainSequence::tokens).toList());
             Columns.setFloats((ListVector) request.getVector(3), rows.stream().map(TrainSequence::tokenWeights).toList());

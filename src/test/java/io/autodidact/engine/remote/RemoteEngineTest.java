@@ -161,4 +161,33 @@ class RemoteEngineTest {
             }
         }
     }
+
+    @Test
+    void perRowKlWeightsReachTheTrainerWorkerAndGiveTheInProcessLoss() {
+        var remote = new RemoteEngineFactory(settings(List.of(a.address()), a.address(), 64), TOKEN);
+        try (PolicyEngine local = new DjlEngineFactory(OPTIONS).create(SHAPE, TOKENIZER, 9); PolicyEngine engine = remote.create(SHAPE, TOKENIZER, 9)) {
+            List<int[]> prompts = prompts(4);
+            List<int[]> completions = List.of(new int[] {4, 2, 1}, new int[] {3, 1}, new int[] {5, 6, 1}, new int[] {7, 1});
+            List<float[]> old = local.logprobs(prompts, completions);
+            float[] klWeights = {10f, 0f, 1f, 3f};
+            List<TrainSequence> weighted = new ArrayList<>(), plain = new ArrayList<>();
+            for (int i = 0; i < prompts.size(); i++) {
+                int[] p = prompts.get(i), c = completions.get(i);
+                int[] all = java.util.Arrays.copyOf(p, p.length + c.length);
+                System.arraycopy(c, 0, all, p.length, c.length);
+                float[] ref = old.get(i).clone();
+                for (int j = 0; j < ref.length; j++) ref[j] -= 0.5f * (j + 1);
+                TrainSequence row = new TrainSequence(all, p.length, i % 2 == 0 ? 1f : -1f, new float[0], old.get(i), ref);
+                plain.add(row);
+                weighted.add(row.withKlWeight(klWeights[i]));
+            }
+            var objective = io.autodidact.engine.Objective.policyGradient(0.2, 0.2, 0.1, io.autodidact.engine.Objective.Averaging.TOKEN, 0);
+            // lr 0: the step's loss without moving the weights, so each engine scores both batches from the same point.
+            double localWeighted = local.train(new TrainBatch(weighted, 0, objective)).loss();
+            double localPlain = local.train(new TrainBatch(plain, 0, objective)).loss();
+            double remoteWeighted = engine.train(new TrainBatch(weighted, 0, objective)).loss();
+            assertTrue(Math.abs(localWeighted - localPlain) > 1e-4, "the weights change the loss: " + localWeighted + " vs " + localPlain);
+            assertEquals(localWeighted, remoteWeighted, 1e-5, "the worker computed the same weighted loss");
+        }
+    }
 }

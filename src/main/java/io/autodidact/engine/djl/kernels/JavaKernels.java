@@ -88,7 +88,7 @@ public final class JavaKernels implements LossKernel {
         if (b.refLogp() != null) {
             NDArray q = b.refLogp().sub(logp);
             kl = q.exp().sub(q).sub(1f);
-            if (o.klCoef() > 0) token = token.add(kl.mul((float) o.klCoef()));
+            if (o.klCoef() > 0) token = token.add(b.klWeights() == null ? kl.mul((float) o.klCoef()) : kl.mul(b.klWeights()).mul((float) o.klCoef()));
         } else if (o.klCoef() > 0) throw new IllegalArgumentException("kl_coef " + o.klCoef() + " needs reference log-probabilities");
         NDArray loss = switch (o.averaging()) {
             case TOKEN -> token.mul(mask).sum().div(b.totalTokens());

@@ -18,9 +18,15 @@ import java.util.List;
  * @param totalTokens completion tokens of the whole step (every micro-batch)
  * @param totalSequences rows of the whole step
  * @param offPolicy [B, 1] 1 on rows sampled off-policy ({@link TrainSequence#offPolicy}), 0 elsewhere; null when none is
+ * @param klWeights [B, 1] each row's multiplier of the KL coefficient ({@link TrainSequence#klWeight}), or null when every row's is 1
  */
 public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray advantages, NDArray oldLogp, NDArray refLogp,
-                          int totalTokens, int totalSequences, NDArray offPolicy) {
+                          int totalTokens, int totalSequences, NDArray offPolicy, NDArray klWeights) {
+
+    public KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray advantages, NDArray oldLogp, NDArray refLogp,
+                       int totalTokens, int totalSequences, NDArray offPolicy) {
+        this(logits, targets, mask, advantages, oldLogp, refLogp, totalTokens, totalSequences, offPolicy, null);
+    }
 
     /** A batch with every row on-policy. */
     public KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray advantages, NDArray oldLogp, NDArray refLogp,
@@ -34,14 +40,16 @@ public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray
         int b = rows.size(), t = length - 1;
         float[] mask = new float[b * t], adv = new float[b], off = new float[b];
         boolean anyOff = false;
-        float[] old = null, ref = null;
+        float[] old = null, ref = null, klw = null;
         for (TrainSequence s : rows) {
             if (s.oldLogprobs().length > 0) old = new float[b * t];
             if (s.refLogprobs().length > 0) ref = new float[b * t];
+            if (s.klWeight() != 1f) klw = new float[b];
         }
         for (int r = 0; r < b; r++) {
             TrainSequence s = rows.get(r);
             adv[r] = s.weight();
+            if (klw != null) klw[r] = s.klWeight();
             if (s.offPolicy()) {
                 off[r] = 1;
                 anyOff = true;
@@ -56,6 +64,6 @@ public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray
         Shape bt = new Shape(b, t);
         return new KernelBatch(logits, targets, manager.create(mask, bt), manager.create(adv, new Shape(b, 1)),
                 old == null ? null : manager.create(old, bt), ref == null ? null : manager.create(ref, bt), totalTokens, totalSequences,
-                anyOff ? manager.create(off, new Shape(b, 1)) : null);
+                anyOff ? manager.create(off, new Shape(b, 1)) : null, klw == null ? null : manager.create(klw, new Shape(b, 1)));
     }
 }

@@ -33,7 +33,7 @@ public final class PythonKernel implements LossKernel, AutoCloseable {
         Value fn = function(o);
         String options = toJson(o.kernelOptions());
         Value out = context(o.kernel()).call(fn, b.logits(), b.targets(), b.mask(), b.advantages(), b.oldLogp(), b.refLogp(),
-                b.totalTokens(), b.totalSequences(), options, b.offPolicy());
+                b.totalTokens(), b.totalSequences(), options, b.offPolicy(), b.klWeights());
         NDArray loss = out.getArrayElement(0).asHostObject();
         if (loss.getShape().size() != 1)
             throw new IllegalStateException("kernel " + o.kernel() + " returned a loss of shape " + loss.getShape() + "; return a scalar (e.g. xp.sum(...))");

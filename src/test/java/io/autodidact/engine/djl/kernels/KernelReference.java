@@ -31,6 +31,14 @@ final class KernelReference {
     static double policyGradient(double[] logits, int[] targets, double[] mask, double[] adv, double[] old, double[] ref,
                                  int b, int t, int v, double epsLow, double epsHigh, double klCoef, int averaging,
                                  double totalTokens, double totalSequences, double maxLength) {
+        return policyGradient(logits, targets, mask, adv, old, ref, b, t, v, epsLow, epsHigh, klCoef, averaging, totalTokens, totalSequences,
+                maxLength, null);
+    }
+
+    /** As above, with each row's KL multiplied by {@code klWeights[row]} (null: 1). */
+    static double policyGradient(double[] logits, int[] targets, double[] mask, double[] adv, double[] old, double[] ref,
+                                 int b, int t, int v, double epsLow, double epsHigh, double klCoef, int averaging,
+                                 double totalTokens, double totalSequences, double maxLength, double[] klWeights) {
         double[] lp = tokenLogp(logits, targets, b, t, v);
         double total = 0;
         for (int r = 0; r < b; r++) {
@@ -42,7 +50,7 @@ final class KernelReference {
                 double l = -Math.min(ratio * adv[r], clipped * adv[r]);
                 if (ref != null) {
                     double q = ref[i] - lp[i];
-                    l += klCoef * (Math.exp(q) - q - 1);
+                    l += klCoef * (klWeights == null ? 1 : klWeights[r]) * (Math.exp(q) - q - 1);
                 }
                 rowSum += mask[i] * l;
                 rowMask += mask[i];

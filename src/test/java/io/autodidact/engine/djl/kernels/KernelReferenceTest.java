@@ -98,6 +98,22 @@ class KernelReferenceTest {
     }
 
     @Test
+    void perRowKlWeightsScaleEachRowsKlTermIdenticallyInPythonAndJava() {
+        float[] klWeights = {10f, 1f, 3f, 0f};
+        for (int averaging = 0; averaging < 2; averaging++) {
+            int avg = averaging;
+            Objective o = Objective.policyGradient(0.2, 0.28, 0.1, avg == 0 ? Objective.Averaging.TOKEN : Objective.Averaging.SEQUENCE, 8);
+            Function<double[], Double> reference = x -> KernelReference.policyGradient(x, targets, d(mask), d(adv), d(old), d(ref), B, T, V,
+                    0.2, 0.28, 0.1, avg, totalTokens, B, 8, d(klWeights));
+            Function<double[], Double> unweighted = x -> KernelReference.policyGradient(x, targets, d(mask), d(adv), d(old), d(ref), B, T, V,
+                    0.2, 0.28, 0.1, avg, totalTokens, B, 8);
+            assertTrue(Math.abs(reference.apply(d(logits)) - unweighted.apply(d(logits))) > 1e-3, "the weights must change the loss");
+            checkKlWeights(python, o.withKernel(Objective.Kernel.python()), reference, klWeights);
+            checkKlWeights(JAVA, o, reference, klWeights);
+        }
+    }
+
+    @Test
     void groupAdvantagesMatchFloat64ReferenceForGrpoDrGrpoAndRloo() {
         int g = 3, k = 5;
         float[] rewards = new float[g * k];
@@ -247,12 +263,22 @@ class KernelReferenceTest {
         return check(kernel, objective, withRef, offPolicy, B, reference);
     }
 
-    /**
-     * Runs an engine kernel on the batch with fresh logits (rows flagged in {@code offPolicy} off-policy, when given), compares
-     * value and d loss / d logits; returns its monitors.
-     */
     private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, float[] offPolicy, int stepRows,
                                       Function<double[], Double> reference) {
+        return check(kernel, objective, withRef, offPolicy, stepRows, reference, null);
+    }
+
+    /** With per-row KL weights, every row on-policy. */
+    private Map<String, Double> checkKlWeights(LossKernel kernel, Objective objective, Function<double[], Double> reference, float[] klWeights) {
+        return check(kernel, objective, true, null, B, reference, klWeights);
+    }
+
+    /**
+     * Runs an engine kernel on the batch with fresh logits (rows flagged in {@code offPolicy} off-policy, and each row's KL
+     * weighted by {@code klWeights}, when given), compares value and d loss / d logits; returns its monitors.
+     */
+    private Map<String, Double> check(LossKernel kernel, Objective objective, boolean withRef, float[] offPolicy, int stepRows,
+                                      Function<double[], Double> reference, float[] klWeights) {
         try (NDManager m = manager.newSubManager()) {
             NDArray x = m.create(logits, new Shape(B, T, V));
             x.setRequiresGradient(true);
@@ -263,7 +289,8 @@ class KernelReferenceTest {
             try {
                 KernelBatch batch = new KernelBatch(x, m.create(tg, new Shape(B, T, 1)), m.create(mask, new Shape(B, T)),
                         m.create(adv, new Shape(B, 1)), m.create(old, new Shape(B, T)), withRef ? m.create(ref, new Shape(B, T)) : null,
-                        totalTokens, stepRows, offPolicy == null ? null : m.create(offPolicy, new Shape(B, 1)));
+                        totalTokens, stepRows, offPolicy == null ? null : m.create(offPolicy, new Shape(B, 1)),
+                        klWeights == null ? null : m.create(klWeights, new Shape(B, 1)));
                 r = kernel.loss(batch, objective);
                 JniUtils.backward((PtNDArray) r.loss(), (PtNDArray) r.loss().onesLike(), false, false);
             } finally {
