@@ -274,7 +274,7 @@ public final class DjlEngine implements PolicyEngine {
                     stepTokens[r] = token;
                     if (eos.contains(token)) finish[r] = FinishReason.EOS;
                     else if (hitsStop(completion[r], produced[r], params.stop())) finish[r] = FinishReason.STOP;
-                    else if (produced[r] == params.maxNewTokens() || offset >= capacity) finish[r] = FinishReason.LENGTH;
+                    else if (produced[r] == params.maxNewTokens() || offset + 1 >= capacity) finish[r] = FinishReason.LENGTH; // this token filled the context
                     if (finish[r] != null) {
                         active--;
                         sink.accept(finished(r, promptIndex, sampleIndex, completion, logprobs, produced, finish));

@@ -50,6 +50,26 @@ class DjlEngineTest {
         return rows;
     }
 
+    /** A sample that runs into the context ends there: prompt plus completion never exceed it, so TRAIN can take it. */
+    @Test
+    void generationStopsWhenPromptAndCompletionFillTheContext() {
+        int[] prompt = TOK.encode("1234567890+1234567890=");
+        int room = engine.contextLength() - prompt.length;
+        int full = 0;
+        for (Generation g : engine.generate(List.of(prompt, TOK.encode("1+1=")), SamplingParams.sample(32, 1.0, 200, 5))) {
+            if (g.promptIndex() == 0) {
+                assertTrue(g.tokens().length <= room, "a completion of " + g.tokens().length + " tokens after a " + prompt.length
+                        + "-token prompt overflows the " + engine.contextLength() + "-token context");
+                if (g.finishReason() == io.autodidact.engine.FinishReason.LENGTH) {
+                    assertEquals(room, g.tokens().length, "stopped before the context was full");
+                    full++;
+                }
+            }
+            assertTrue(g.tokens().length + (g.promptIndex() == 0 ? prompt.length : 4) <= engine.contextLength());
+        }
+        assertTrue(full > 0, "no sample of the untrained model ran to the end of the context; the test checks nothing");
+    }
+
     @Test
     void overfitsATinyCorpus() {
         try (DjlEngine e = engine.fork()) {
