@@ -61,9 +61,19 @@ class Batch:
         return xp.squeeze(lp, -1)
 
 
+_options = {}  # options JSON -> parsed dict: a run sends the same few objectives every step
+
+
+def _parsed(options_json):
+    options = _options.get(options_json)
+    if options is None:
+        options = _options[options_json] = json.loads(options_json)
+    return options
+
+
 def call(fn, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, options_json, off_policy=None):
     batch = Batch(logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, off_policy)
-    out = fn(batch, **json.loads(options_json))
+    out = fn(batch, **_parsed(options_json))
     monitors = {}
     if isinstance(out, tuple):
         out, monitors = out
