@@ -19,6 +19,8 @@ import io.autodidact.engine.djl.kernels.LossKernel;
 import io.autodidact.engine.djl.kernels.PythonKernel;
 import io.autodidact.python.PythonRuntime;
 import io.autodidact.task.AdditionTask;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -41,6 +43,7 @@ public final class KernelBench {
     /** A warm-up round of Python kernel calls is this much faster than the last one while compilation still pays off. */
     private static final double SETTLED = 0.9;
     private static final int MIN_WARMUP_ROUNDS = 4;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     public record Options(int rows, int length, int completion, int steps, int warmup, int threads) {
         public static Options demo(int threads) {
@@ -66,35 +69,42 @@ public final class KernelBench {
             // Cold: the first calls after loading, as in a short run (the context is made outside the timing, as the engine does).
             python.prepare(pgPy);
             python.prepare(sft.withKernel(Objective.Kernel.python()));
-            double pgCold = kernelMs(python, pgPy, manager, rows, o, in, 0, 10);
-            double sftCold = kernelMs(python, sft.withKernel(Objective.Kernel.python()), manager, rows, o, in, 0, 10);
+            double pgCold = kernelMs(python, pgPy, manager, rows, o, in, 0, 10).ms();
+            double sftCold = kernelMs(python, sft.withKernel(Objective.Kernel.python()), manager, rows, o, in, 0, 10).ms();
             int warmCalls = warmUp(python, List.of(pgPy, sft.withKernel(Objective.Kernel.python())), manager, rows, o, in, log);
-            double pgJava = kernelMs(java, pg, manager, rows, o, in, o.warmup(), o.steps());
-            double pgPython = kernelMs(python, pgPy, manager, rows, o, in, 0, o.steps());
-            double sftJava = kernelMs(java, sft, manager, rows, o, in, o.warmup(), o.steps());
-            double sftPython = kernelMs(python, sft.withKernel(Objective.Kernel.python()), manager, rows, o, in, 0, o.steps());
+            Timing pgJava = kernelMs(java, pg, manager, rows, o, in, o.warmup(), o.steps());
+            Timing pgPython = kernelMs(python, pgPy, manager, rows, o, in, 0, o.steps());
+            Timing sftJava = kernelMs(java, sft, manager, rows, o, in, o.warmup(), o.steps());
+            Timing sftPython = kernelMs(python, sft.withKernel(Objective.Kernel.python()), manager, rows, o, in, 0, o.steps());
             // The engine's own Python context shares compiled code with the one warmed above (one GraalPy engine).
-            double[] steps = stepMs(engine, rows, List.of(pg, pgPy, sft), o);
-            double stepJava = steps[0], stepPython = steps[1], stepSft = steps[2];
-            double overhead = (pgPython - pgJava) / stepJava;
+            Timing[] steps = stepMs(engine, rows, List.of(pg, pgPy, sft), o);
+            Timing stepJava = steps[0], stepPython = steps[1], stepSft = steps[2];
+            double overhead = (pgPython.ms() - pgJava.ms()) / stepJava.ms();
             return new BenchTable("kernels", "bench kernels: clipped policy-gradient loss (forward + backward) on " + o.rows() + " x " + (o.length() - 1)
                     + " x " + v + " logits, GraalPy kernel vs Java on DJL; " + runtime.description(), "python", "java")
-                    .lower("policy-gradient kernel", "ms", pgPython, pgJava)
-                    .lower("policy-gradient kernel, first 10 calls", "ms", pgCold, pgJava)
-                    .lower("SFT kernel", "ms", sftPython, sftJava)
-                    .lower("SFT kernel, first 10 calls", "ms", sftCold, sftJava)
-                    .lower("train step, policy gradient", "ms", stepPython, stepJava)
-                    .metric("python_kernel_ms", pgPython)
-                    .metric("java_kernel_ms", pgJava)
-                    .metric("train_step_ms", stepJava)
+                    .lower("policy-gradient kernel", "ms", pgPython.ms(), pgJava.ms())
+                    .lower("policy-gradient kernel, thread CPU", "ms", pgPython.cpuMs(), pgJava.cpuMs())
+                    .lower("policy-gradient kernel, first 10 calls", "ms", pgCold, pgJava.ms())
+                    .lower("SFT kernel", "ms", sftPython.ms(), sftJava.ms())
+                    .lower("SFT kernel, first 10 calls", "ms", sftCold, sftJava.ms())
+                    .lower("train step, policy gradient", "ms", stepPython.ms(), stepJava.ms())
+                    .lower("train step, policy gradient, thread CPU", "ms", stepPython.cpuMs(), stepJava.cpuMs())
+                    .metric("python_kernel_ms", pgPython.ms())
+                    .metric("java_kernel_ms", pgJava.ms())
+                    .metric("train_step_ms", stepJava.ms())
                     .metric("overhead_fraction", overhead)
-                    .metric("python_train_step_ms", stepPython)
-                    .metric("step_overhead_fraction", (stepPython - stepJava) / stepJava)
+                    .metric("python_train_step_ms", stepPython.ms())
+                    .metric("step_overhead_fraction", (stepPython.ms() - stepJava.ms()) / stepJava.ms())
                     .metric("python_kernel_cold_ms", pgCold)
-                    .metric("sft_python_kernel_ms", sftPython)
+                    .metric("python_kernel_cpu_ms", pgPython.cpuMs())
+                    .metric("java_kernel_cpu_ms", pgJava.cpuMs())
+                    .metric("train_step_cpu_ms", stepJava.cpuMs())
+                    .metric("python_train_step_cpu_ms", stepPython.cpuMs())
+                    .metric("overhead_fraction_cpu", (pgPython.cpuMs() - pgJava.cpuMs()) / stepJava.cpuMs())
+                    .metric("sft_python_kernel_ms", sftPython.ms())
                     .metric("sft_python_kernel_cold_ms", sftCold)
-                    .metric("sft_java_kernel_ms", sftJava)
-                    .metric("sft_train_step_ms", stepSft)
+                    .metric("sft_java_kernel_ms", sftJava.ms())
+                    .metric("sft_train_step_ms", stepSft.ms())
                     .note("optimizing", runtime.optimizing())
                     .note("python_warmup_calls", warmCalls)
                     .note("threads", o.threads())
@@ -112,7 +122,7 @@ public final class KernelBench {
         double last = Double.MAX_VALUE;
         for (int round = 1; round <= 20; round++) {
             double ms = 0;
-            for (Objective objective : objectives) ms += kernelMs(python, objective, manager, rows, o, in, 0, o.steps());
+            for (Objective objective : objectives) ms += kernelMs(python, objective, manager, rows, o, in, 0, o.steps()).ms();
             log.accept(String.format("kernels: python warm-up round %d: %.2f ms per call", round, ms / objectives.size()));
             if (round >= MIN_WARMUP_ROUNDS && ms > SETTLED * last) return round * o.steps() * objectives.size();
             last = ms;
@@ -134,17 +144,21 @@ public final class KernelBench {
     }
 
     /** Mean ms per training step for each objective, the objectives' steps taken in turn (after a warm-up of each). */
-    private static double[] stepMs(DjlEngine engine, List<TrainSequence> rows, List<Objective> objectives, Options o) {
-        double[] total = new double[objectives.size()];
+    private static Timing[] stepMs(DjlEngine engine, List<TrainSequence> rows, List<Objective> objectives, Options o) {
+        long[] total = new long[objectives.size()], cpu = new long[objectives.size()];
         for (int s = 0; s < o.warmup() + o.steps(); s++) {
             for (int k = 0; k < objectives.size(); k++) {
-                long t0 = System.nanoTime();
+                long t0 = System.nanoTime(), c0 = THREADS.getCurrentThreadCpuTime();
                 engine.train(new TrainBatch(rows, 0, objectives.get(k)));
-                if (s >= o.warmup()) total[k] += System.nanoTime() - t0;
+                if (s >= o.warmup()) {
+                    total[k] += System.nanoTime() - t0;
+                    cpu[k] += THREADS.getCurrentThreadCpuTime() - c0;
+                }
             }
         }
-        for (int k = 0; k < total.length; k++) total[k] = total[k] / 1e6 / o.steps();
-        return total;
+        Timing[] out = new Timing[total.length];
+        for (int k = 0; k < total.length; k++) out[k] = new Timing(total[k] / 1e6 / o.steps(), cpu[k] / 1e6 / o.steps());
+        return out;
     }
 
     /** Random logits and targets of one micro-batch, the same for every kernel. */
@@ -160,11 +174,18 @@ public final class KernelBench {
         return new Inputs(logits, targets);
     }
 
-    private static double kernelMs(LossKernel kernel, Objective objective, NDManager manager, List<TrainSequence> rows, Options o, Inputs in,
+    /**
+     * Mean wall-clock and calling-thread CPU milliseconds. With one libtorch thread ({@code --threads 1}) all of libtorch's
+     * work runs on the calling thread, so the CPU figure is the whole cost and barely moves when other processes take
+     * the cores; GraalPy's compiler threads are not in it.
+     */
+    record Timing(double ms, double cpuMs) {}
+
+    private static Timing kernelMs(LossKernel kernel, Objective objective, NDManager manager, List<TrainSequence> rows, Options o, Inputs in,
                                    int warmup, int steps) {
         int t = o.length() - 1;
         long vocab = in.logits().length / ((long) o.rows() * t);
-        long total = 0;
+        long total = 0, cpu = 0;
         for (int s = 0; s < warmup + steps; s++) {
             try (NDScope scope = new NDScope(); NDManager m = manager.newSubManager()) {
                 scope.suppressNotUsedWarning();
@@ -172,7 +193,7 @@ public final class KernelBench {
                 x.setRequiresGradient(true);
                 NDArray y = m.create(in.targets(), new Shape(o.rows(), t, 1));
                 int tokens = o.rows() * o.completion();
-                long t0 = System.nanoTime();
+                long t0 = System.nanoTime(), c0 = THREADS.getCurrentThreadCpuTime();
                 JniUtils.setGradMode(true);
                 try {
                     NDArray loss = kernel.loss(KernelBatch.of(x, y, rows, o.length(), m, tokens, o.rows()), objective).loss();
@@ -181,9 +202,12 @@ public final class KernelBench {
                 } finally {
                     JniUtils.setGradMode(false);
                 }
-                if (s >= warmup) total += System.nanoTime() - t0;
+                if (s >= warmup) {
+                    total += System.nanoTime() - t0;
+                    cpu += THREADS.getCurrentThreadCpuTime() - c0;
+                }
             }
         }
-        return total / 1e6 / steps;
+        return new Timing(total / 1e6 / steps, cpu / 1e6 / steps);
     }
 }
