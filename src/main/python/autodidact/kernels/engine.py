@@ -2,7 +2,8 @@
 functions and turns the engine's arrays into a `Batch` for them.
 
 A kernel is `def my_loss(batch, **options)` returning a scalar Array, or `(loss, monitors)` with monitors a
-dict of floats (or scalar Arrays) the engine averages over the step and reports.
+dict of floats (or scalar Arrays) the engine averages over the step and reports. `call` hands them back as a flat list
+[name, value, name, value, ...].
 """
 import importlib
 import json
@@ -65,23 +66,38 @@ class Batch:
         return xp.squeeze(lp, -1)
 
 
+_options = {}  # options JSON -> parsed dict: a run sends the same few objectives every step
+
+
+def _parsed(options_json):
+    options = _options.get(options_json)
+    if options is None:
+        options = _options[options_json] = json.loads(options_json)
+    return options
+
+
 def call(fn, logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, options_json, off_policy=None,
          kl_weights=None):
     batch = Batch(logits, targets, mask, advantages, old_logp, ref_logp, total_tokens, total_sequences, off_policy, kl_weights)
-    out = fn(batch, **json.loads(options_json))
+    out = fn(batch, **_parsed(options_json))
     monitors = {}
     if isinstance(out, tuple):
         out, monitors = out
     if not isinstance(out, xp.Array):
         raise TypeError("a kernel returns a scalar xp Array (or (loss, monitors)), got %s" % type(out).__name__)
-    return [out._h, json.dumps({str(k): float(v) for k, v in monitors.items()})]
+    # Names and values side by side, read by the host directly: no JSON to write here and parse there every step.
+    flat = []
+    for k, v in monitors.items():
+        flat.append(str(k))
+        flat.append(float(v))
+    return [out._h, flat]
 
 
 def apply(fn, options_json, *args):
     """Calls any kernel function on arrays from the host (tests, benchmarks): host arrays become xp Arrays, an
     Array result (or the first element of a tuple) goes back as a host array, a number as a float."""
     wrapped = [a if a is None or isinstance(a, (bool, int, float, str)) else xp.Array(a) for a in args]
-    out = fn(*wrapped, **json.loads(options_json))
+    out = fn(*wrapped, **_parsed(options_json))
     if isinstance(out, tuple):
         out = out[0]
     return out._h if isinstance(out, xp.Array) else float(out)

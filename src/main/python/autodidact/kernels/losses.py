@@ -111,7 +111,8 @@ def policy_gradient(batch, eps_low=0.2, eps_high=0.2, kl_coef=0.0, averaging="to
     loss, monitors = clipped_policy_loss(logp, batch.old_logp, batch.advantages, batch.mask, eps_low, eps_high,
                                          kl_coef, batch.ref_logp, averaging, batch.total_tokens,
                                          batch.total_sequences, max_length, batch.off_policy, gamma_percentile, batch.kl_weights)
-    monitors["entropy"] = xp.mean(xp.stop_gradient(token_entropy(batch.logits)), mask=batch.mask)
+    # Detached before the math, not after: a monitor has no gradient, so autograd need not record (and keep) its ops.
+    monitors["entropy"] = xp.mean(token_entropy(xp.stop_gradient(batch.logits)), mask=batch.mask)
     return loss, monitors
 
 

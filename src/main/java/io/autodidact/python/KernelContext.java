@@ -81,7 +81,7 @@ public final class KernelContext implements AutoCloseable {
 
     /**
      * Calls {@code autodidact.kernels.engine.call(kernel, *args)}: the kernel's result as a two-element array
-     * (the loss handle and a JSON object of monitors).
+     * (the loss handle and the monitors as a flat list: name, value, name, value, ...).
      */
     public Value call(Object... args) {
         try {

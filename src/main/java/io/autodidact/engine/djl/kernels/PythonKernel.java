@@ -37,7 +37,7 @@ public final class PythonKernel implements LossKernel, AutoCloseable {
         NDArray loss = out.getArrayElement(0).asHostObject();
         if (loss.getShape().size() != 1)
             throw new IllegalStateException("kernel " + o.kernel() + " returned a loss of shape " + loss.getShape() + "; return a scalar (e.g. xp.sum(...))");
-        return new KernelResult(loss, parseMonitors(out.getArrayElement(1).asString()));
+        return new KernelResult(loss, monitors(out.getArrayElement(1)));
     }
 
     /** Makes the objective's context and resolves its function, so that the first step does not. */
@@ -92,16 +92,10 @@ public final class PythonKernel implements LossKernel, AutoCloseable {
         return sb.append('}').toString();
     }
 
-    private static Map<String, Double> parseMonitors(String json) {
+    /** The monitors of a kernel call, which {@code engine.call} sends as a flat list: name, value, name, value, ... */
+    private static Map<String, Double> monitors(Value flat) {
         Map<String, Double> out = new HashMap<>();
-        String body = json.trim();
-        body = body.substring(1, body.length() - 1).trim();
-        if (body.isEmpty()) return out;
-        for (String pair : body.split(",")) {
-            int colon = pair.lastIndexOf(':');
-            String key = pair.substring(0, colon).trim();
-            out.put(key.substring(1, key.length() - 1), Double.parseDouble(pair.substring(colon + 1).trim()));
-        }
+        for (long i = 0; i + 1 < flat.getArraySize(); i += 2) out.put(flat.getArrayElement(i).asString(), flat.getArrayElement(i + 1).asDouble());
         return out;
     }
 

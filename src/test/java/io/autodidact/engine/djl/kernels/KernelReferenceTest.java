@@ -136,6 +136,57 @@ class KernelReferenceTest {
                 x -> KernelReference.dot(KernelReference.selfCertainty(x, d(mask), B, T, V), w), expected, x -> new Object[] {x, maskArray});
     }
 
+    /**
+     * xp's masked mean and sum (one bridge call each, {@code ArrayBridge.maskedMean} / {@code maskedSum}) against their
+     * definitions, sum(x * m) / max(sum(m broadcast to x), 1) and sum(x * m), in value and gradient: a weighted mask per row
+     * (row 2 empty, so its mean is 0), a boolean mask over everything, and a [B, 1] mask broadcast along the positions.
+     */
+    @Test
+    void maskedMeanAndSumMatchTheirDefinitionForWeightedBooleanAndBroadcastMasks() {
+        float[] x = gaussian(B * T, 1.0);
+        float[] rowMask = {1, 0, 0.5f, 1};
+        double[] w = d(gaussian(B, 1.0));
+        double[] ones = {1.0};
+        NDArray weights = manager.create(mask, new Shape(B, T));
+        NDArray bool = weights.gt(0f);
+        NDArray perRow = manager.create(rowMask, new Shape(B, 1));
+        Function<double[], double[]> weightedRows = v -> maskedRows(v, (i, j) -> mask[i * T + j], true);
+        checkFunction("xp", "mean", Map.of(), x, new Shape(B, T), w, v -> KernelReference.dot(weightedRows.apply(v), w),
+                weightedRows.apply(d(x)), a -> new Object[] {a, 1, false, weights});
+        assertEquals(0.0, weightedRows.apply(d(x))[2], "the empty row's mean");
+        Function<double[], Double> boolMean = v -> {
+            double sum = 0, n = 0;
+            for (int i = 0; i < B * T; i++) if (mask[i] > 0) { sum += v[i]; n++; }
+            return sum / n;
+        };
+        checkFunction("xp", "mean", Map.of(), x, new Shape(B, T), ones, boolMean, new double[] {boolMean.apply(d(x))},
+                a -> new Object[] {a, null, false, bool});
+        Function<double[], double[]> broadcastRows = v -> maskedRows(v, (i, j) -> rowMask[i], true);
+        checkFunction("xp", "mean", Map.of(), x, new Shape(B, T), w, v -> KernelReference.dot(broadcastRows.apply(v), w),
+                broadcastRows.apply(d(x)), a -> new Object[] {a, 1, false, perRow});
+        Function<double[], double[]> boolSums = v -> maskedRows(v, (i, j) -> mask[i * T + j] > 0 ? 1 : 0, false);
+        checkFunction("xp", "sum", Map.of(), x, new Shape(B, T), w, v -> KernelReference.dot(boolSums.apply(v), w),
+                boolSums.apply(d(x)), a -> new Object[] {a, 1, false, bool});
+    }
+
+    private interface MaskAt {
+        double at(int row, int position);
+    }
+
+    /** Per row of v [B, T]: sum_t v * m, divided by max(sum_t m, 1) when {@code mean}. */
+    private static double[] maskedRows(double[] v, MaskAt m, boolean mean) {
+        double[] out = new double[B];
+        for (int i = 0; i < B; i++) {
+            double sum = 0, n = 0;
+            for (int j = 0; j < T; j++) {
+                sum += v[i * T + j] * m.at(i, j);
+                n += m.at(i, j);
+            }
+            out[i] = mean ? sum / Math.max(n, 1) : sum;
+        }
+        return out;
+    }
+
     @Test
     void dpoLossMatchesFloat64Reference() {
         int p = 6;
