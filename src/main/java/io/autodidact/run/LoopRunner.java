@@ -190,7 +190,7 @@ public final class LoopRunner {
             for (int s = 0; s < b.steps(); s++) {
                 List<TrainSequence> batch = new ArrayList<>(b.batchSize());
                 for (int i = 0; i < b.batchSize(); i++) batch.add(demos.get(random.nextInt(demos.size())));
-                StepMetrics m = base.train(new TrainBatch(batch, lr.at(s)));
+                StepMetrics m = diverged(base.train(new TrainBatch(batch, lr.at(s))), "bootstrap", s, "bootstrap.lr");
                 events.tokens(0, Stage.BOOTSTRAP, tokens(batch));
                 recent = s == 0 ? m.loss() : 0.98 * recent + 0.02 * m.loss();
                 events.progress(0, Stage.BOOTSTRAP, s + 1);
@@ -739,7 +739,7 @@ public final class LoopRunner {
                         }
                     }
                 }
-                StepMetrics m = trainee.train(new TrainBatch(batch, lr.at(s), objective));
+                StepMetrics m = diverged(trainee.train(new TrainBatch(batch, lr.at(s), objective)), "iteration " + it + " TRAIN", s, "recipe.lr");
                 events.tokens(it, Stage.TRAIN, tokens(batch));
                 sum += m.loss();
                 m.monitors().forEach((k, v) -> monitors.merge(k, v / steps, Double::sum));
@@ -759,6 +759,18 @@ public final class LoopRunner {
         data.put("rows", chosen.size());
         if (!monitors.isEmpty()) data.put("monitors", monitors);
         record(it, Stage.TRAIN, t0, data);
+    }
+
+    /**
+     * A step whose loss is not a number has left NaN or infinite weights, and every later sample and checkpoint would be
+     * garbage (a base that diverged in BOOTSTRAP used to be evaluated at 0% and trained on regardless): stop the run
+     * here, before anything is saved, naming the setting to lower.
+     */
+    static StepMetrics diverged(StepMetrics m, String where, int step, String lrField) {
+        if (!Double.isFinite(m.loss()))
+            throw new IllegalStateException(where + " diverged at step " + (step + 1) + ": the loss is " + m.loss()
+                    + " (gradient norm " + m.gradNorm() + "); lower " + lrField + " (or lengthen its warmup) and start the run again");
+        return m;
     }
 
     private static void shuffle(int[] a, SplittableRandom random) {

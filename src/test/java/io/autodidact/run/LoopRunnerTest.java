@@ -168,6 +168,19 @@ class LoopRunnerTest {
         for (var e : durable.entrySet()) assertEquals(e.getValue(), after.get(e.getKey()), e.getKey() + " was regenerated");
     }
 
+    /** A step whose loss is not finite stops the run with the setting to change, instead of training on broken weights. */
+    @Test
+    void aStepWithANonFiniteLossStopsTheRunNamingTheLearningRateToLower() {
+        var ok = new io.autodidact.engine.StepMetrics(0.5, 1.0, 1e-3, 10);
+        assertSame(ok, LoopRunner.diverged(ok, "bootstrap", 0, "bootstrap.lr"));
+        for (double loss : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
+            var e = assertThrows(IllegalStateException.class,
+                    () -> LoopRunner.diverged(new io.autodidact.engine.StepMetrics(loss, Double.NaN, 1e-3, 10), "iteration 2 TRAIN", 41, "recipe.lr"));
+            assertEquals("iteration 2 TRAIN diverged at step 42: the loss is " + loss + " (gradient norm NaN); lower recipe.lr (or lengthen its "
+                    + "warmup) and start the run again", e.getMessage());
+        }
+    }
+
     @Test
     void refusesToResumeARunDirectoryFromANewerFormat(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("run");
