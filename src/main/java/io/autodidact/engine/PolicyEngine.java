@@ -14,7 +14,10 @@ public interface PolicyEngine extends AutoCloseable {
     /** The longest prompt plus completion the model accepts. */
     int contextLength();
 
-    /** {@code params.n()} completions for every prompt, ordered by prompt then sample index. */
+    /**
+     * {@code params.n()} completions for every prompt, ordered by prompt then sample index. A completion ends where prompt
+     * plus completion fill {@link #contextLength()}, so every sample can be trained on as it is.
+     */
     List<Generation> generate(List<int[]> prompts, SamplingParams params);
 
     /** One optimizer step (AdamW) on the batch. */

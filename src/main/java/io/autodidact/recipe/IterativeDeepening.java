@@ -141,19 +141,15 @@ public final class IterativeDeepening implements Recipe {
                 Rollout r = out.get(i);
                 int[] attempt = withoutEos(policy, r.completionTokens());
                 int[] cueTokens = cues.get(g.promptIndex());
-                // The engine may sample one token past a full context (from the last full window); a trace must fit the
-                // context to be trained, so that token is dropped (it was paid for: it counts as sampled).
-                int room = policy.contextLength() - r.promptTokens().length - attempt.length - cueTokens.length;
-                boolean cut = g.tokens().length > room;
-                int[] continuation = cut ? java.util.Arrays.copyOf(g.tokens(), room) : g.tokens();
+                // The engine ends a sample at the context (PolicyEngine.generate), so the whole trace fits and can be trained.
+                int[] continuation = g.tokens();
                 int[] tokens = concat(attempt, cueTokens, continuation);
                 float[] logprobs = new float[tokens.length];
                 System.arraycopy(r.logprobs(), 0, logprobs, 0, attempt.length);
                 System.arraycopy(g.logprobs(), 0, logprobs, attempt.length + cueTokens.length, continuation.length);
-                String text = policy.tokenizer().decode(attempt) + policy.tokenizer().decode(cueTokens)
-                        + (cut ? policy.tokenizer().decode(continuation) : g.text());
+                String text = policy.tokenizer().decode(attempt) + policy.tokenizer().decode(cueTokens) + g.text();
                 out.set(i, new Rollout(r.iteration(), r.problemId(), r.sampleIndex(), r.promptTokens(), tokens, logprobs, text,
-                        cut ? "length" : g.finishReason().name().toLowerCase(), r.temperature(), 0, false, false, 0, "", r.hint()));
+                        g.finishReason().name().toLowerCase(), r.temperature(), 0, false, false, 0, "", r.hint()));
                 rounds[i]++;
                 spent[i] += g.tokens().length;
             }
