@@ -1,15 +1,12 @@
 package io.autodidact.recipe;
 
 import io.autodidact.engine.SamplingParams;
-import io.autodidact.loop.ConfigMap;
-import io.autodidact.loop.LrSchedule;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Recipe;
 import io.autodidact.loop.Rollout;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,33 +47,19 @@ public final class Star implements Recipe {
     private final int maxPerProblem;
     private final int rationalizationSamples;
     private final TrainPlan plan;
-    private final Map<String, Object> resolved = new LinkedHashMap<>();
+    private final Map<String, Object> resolved;
 
     public Star(Map<String, Object> options) {
-        ConfigMap c = new ConfigMap("recipe", options);
-        samples = c.integer("samples", 8, 1, 1024);
-        temperature = c.number("temperature", 1.0, 0, 10);
-        maxPerProblem = c.integer("max_per_problem", 1, 1, 1024);
-        plan = new TrainPlan(c.integer("train_steps", 300, 0, 10_000_000), c.integer("batch_size", 128, 1, 1 << 20),
-                c.number("lr", 1e-3, 0, 10), c.integer("warmup_steps", 30, 0, 1_000_000),
-                LrSchedule.kind(c.string("lr_schedule", "cosine"), "recipe.lr_schedule"),
-                c.number("demonstration_mix", 0.5, 0, 0.99), c.bool("restart_from_base", false));
-        boolean rationalize = c.bool("rationalize", false);
-        int perFailure = c.integer("rationalize_samples", 0, 0, 1024);
+        RecipeOptions o = new RecipeOptions(options);
+        samples = o.integer("samples", 8, 1, 1024);
+        temperature = o.number("temperature", 1.0, 0, 10);
+        maxPerProblem = o.integer("max_per_problem", 1, 1, 1024);
+        plan = o.finetuning();
+        boolean rationalize = o.bool("rationalize", false);
+        int perFailure = o.integer("rationalize_samples", 0, 0, 1024);
         rationalizationSamples = rationalize ? (perFailure == 0 ? samples : perFailure) : 0;
-        c.finish();
-        resolved.put("samples", samples);
-        resolved.put("temperature", temperature);
-        resolved.put("max_per_problem", maxPerProblem);
-        resolved.put("train_steps", plan.steps());
-        resolved.put("batch_size", plan.batchSize());
-        resolved.put("lr", plan.lr());
-        resolved.put("warmup_steps", plan.warmupSteps());
-        resolved.put("lr_schedule", plan.schedule().name().toLowerCase());
-        resolved.put("demonstration_mix", plan.demonstrationMix());
-        resolved.put("restart_from_base", plan.restartFromBase());
-        resolved.put("rationalize", rationalize);
-        resolved.put("rationalize_samples", rationalize ? rationalizationSamples : perFailure);
+        if (rationalize) o.put("rationalize_samples", rationalizationSamples);
+        resolved = o.finish();
     }
 
     @Override

@@ -1,0 +1,86 @@
+package io.autodidact.recipe;
+
+import io.autodidact.loop.ConfigMap;
+import io.autodidact.loop.LrSchedule;
+import io.autodidact.loop.Recipe.TrainPlan;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/**
+ * How a recipe reads its options (the run config's {@code recipe} map): each getter validates one option, with errors
+ * naming {@code recipe.<option>}, and records the value it resolved, in reading order, so that {@link #finish()} hands the
+ * recipe what {@link io.autodidact.loop.Recipe#options()} reports to run.yaml and the API, and refuses keys nobody read.
+ */
+public final class RecipeOptions {
+    private final ConfigMap config;
+    private final Map<String, Object> resolved = new LinkedHashMap<>();
+
+    public RecipeOptions(Map<String, Object> options) {
+        config = new ConfigMap("recipe", options == null ? Map.of() : options);
+    }
+
+    /** A config error naming {@code recipe.<option>}, for checks that span options or follow from the run. */
+    public static ConfigMap.ConfigException error(String option, String message) {
+        return ConfigMap.error("recipe." + option, message);
+    }
+
+    public int integer(String key, int fallback, int min, int max) {
+        return record(key, config.integer(key, fallback, min, max));
+    }
+
+    public double number(String key, double fallback, double min, double max) {
+        return record(key, config.number(key, fallback, min, max));
+    }
+
+    public boolean bool(String key, boolean fallback) {
+        return record(key, config.bool(key, fallback));
+    }
+
+    public String string(String key, String fallback) {
+        return record(key, config.string(key, fallback));
+    }
+
+    /**
+     * A string option naming one of an enum's constants, parsed by {@code parse(value, "recipe.<key>")} (which refuses
+     * unknown names); recorded as the constant's name in lower case, {@code _} written {@code -}.
+     */
+    public <E extends Enum<E>> E choice(String key, String fallback, BiFunction<String, String, E> parse) {
+        E value = parse.apply(config.string(key, fallback), "recipe." + key);
+        record(key, value.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        return value;
+    }
+
+    /** {@code lr_schedule}: cosine, constant or wsd. */
+    public LrSchedule.Kind schedule(String fallback) {
+        return choice("lr_schedule", fallback, LrSchedule::kind);
+    }
+
+    /**
+     * The fine-tuning plan of the STaR family: {@code train_steps} sampled batches of {@code batch_size} rows at peak
+     * {@code lr} after {@code warmup_steps}, {@code demonstration_mix} of each batch from the bootstrap demonstrations, from
+     * the base policy each iteration when {@code restart_from_base}. Defaults are STaR's.
+     */
+    public TrainPlan finetuning() {
+        return new TrainPlan(integer("train_steps", 300, 0, 10_000_000), integer("batch_size", 128, 1, 1 << 20),
+                number("lr", 1e-3, 0, 10), integer("warmup_steps", 30, 0, 1_000_000), schedule("cosine"),
+                number("demonstration_mix", 0.5, 0, 0.99), bool("restart_from_base", false));
+    }
+
+    /** Records (or replaces, keeping its place) a resolved value the recipe derives rather than reads. */
+    public void put(String key, Object value) {
+        resolved.put(key, value);
+    }
+
+    /** Refuses keys no getter read; returns the resolved options in reading order (the caller's own copy). */
+    public Map<String, Object> finish() {
+        config.finish();
+        return new LinkedHashMap<>(resolved);
+    }
+
+    private <T> T record(String key, T value) {
+        resolved.put(key, value);
+        return value;
+    }
+}
