@@ -1,8 +1,6 @@
 package io.autodidact.recipe;
 
 import io.autodidact.engine.SamplingParams;
-import io.autodidact.loop.ConfigMap;
-import io.autodidact.loop.LrSchedule;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Recipe;
 import io.autodidact.loop.Rollout;
@@ -11,7 +9,6 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -75,40 +72,19 @@ public final class BStar implements Recipe {
     private final double temperature, threshold;
 
     public BStar(Map<String, Object> options) {
-        ConfigMap c = new ConfigMap("recipe", options);
-        samples = c.integer("samples", 8, 1, 1024);
-        double tMin = c.number("temperature_min", 0.5, 0, 10), tMax = c.number("temperature_max", 1.2, 0, 10);
-        double tStep = c.number("temperature_step", 0.1, 1e-6, 10);
-        double hMin = c.number("threshold_min", 0.0, -1e9, 1e9), hMax = c.number("threshold_max", 0.9, -1e9, 1e9);
-        double hStep = c.number("threshold_step", 0.1, 1e-6, 1e9);
-        nStar = c.integer("n_star", 4, 1, 1 << 20);
-        probeProblems = c.integer("probe_problems", 64, 1, 1 << 20);
-        maxPerProblem = c.integer("max_per_problem", 4, 1, 1 << 20);
-        plan = new TrainPlan(c.integer("train_steps", 300, 0, 10_000_000), c.integer("batch_size", 128, 1, 1 << 20),
-                c.number("lr", 1e-3, 0, 10), c.integer("warmup_steps", 30, 0, 1_000_000),
-                LrSchedule.kind(c.string("lr_schedule", "cosine"), "recipe.lr_schedule"),
-                c.number("demonstration_mix", 0.5, 0, 0.99), c.bool("restart_from_base", false));
-        c.finish();
-        temperatures = grid("recipe.temperature_max", tMin, tMax, tStep);
-        thresholds = grid("recipe.threshold_max", hMin, hMax, hStep);
-        resolved = new LinkedHashMap<>();
-        resolved.put("samples", samples);
-        resolved.put("temperature_min", tMin);
-        resolved.put("temperature_max", tMax);
-        resolved.put("temperature_step", tStep);
-        resolved.put("threshold_min", hMin);
-        resolved.put("threshold_max", hMax);
-        resolved.put("threshold_step", hStep);
-        resolved.put("n_star", nStar);
-        resolved.put("probe_problems", probeProblems);
-        resolved.put("max_per_problem", maxPerProblem);
-        resolved.put("train_steps", plan.steps());
-        resolved.put("batch_size", plan.batchSize());
-        resolved.put("lr", plan.lr());
-        resolved.put("warmup_steps", plan.warmupSteps());
-        resolved.put("lr_schedule", plan.schedule().name().toLowerCase(Locale.ROOT));
-        resolved.put("demonstration_mix", plan.demonstrationMix());
-        resolved.put("restart_from_base", plan.restartFromBase());
+        RecipeOptions o = new RecipeOptions(options);
+        samples = o.integer("samples", 8, 1, 1024);
+        double tMin = o.number("temperature_min", 0.5, 0, 10), tMax = o.number("temperature_max", 1.2, 0, 10);
+        double tStep = o.number("temperature_step", 0.1, 1e-6, 10);
+        double hMin = o.number("threshold_min", 0.0, -1e9, 1e9), hMax = o.number("threshold_max", 0.9, -1e9, 1e9);
+        double hStep = o.number("threshold_step", 0.1, 1e-6, 1e9);
+        nStar = o.integer("n_star", 4, 1, 1 << 20);
+        probeProblems = o.integer("probe_problems", 64, 1, 1 << 20);
+        maxPerProblem = o.integer("max_per_problem", 4, 1, 1 << 20);
+        plan = o.finetuning();
+        resolved = o.finish();
+        temperatures = grid("temperature_max", tMin, tMax, tStep);
+        thresholds = grid("threshold_max", hMin, hMax, hStep);
         temperature = Double.NaN;
         threshold = Double.NaN;
     }
@@ -127,11 +103,11 @@ public final class BStar implements Recipe {
     }
 
     /** min, min + step, ... up to max (inclusive, allowing for rounding), each rounded to 6 decimals. */
-    static List<Double> grid(String field, double min, double max, double step) {
-        if (max < min) throw ConfigMap.error(field, "(" + max + ") is below the grid's minimum (" + min + ")");
+    static List<Double> grid(String option, double min, double max, double step) {
+        if (max < min) throw RecipeOptions.error(option, "(" + max + ") is below the grid's minimum (" + min + ")");
         List<Double> out = new ArrayList<>();
         for (int i = 0; min + i * step <= max + 1e-9; i++) {
-            if (i == 1000) throw ConfigMap.error(field, "the grid has over 1000 points; raise its step");
+            if (i == 1000) throw RecipeOptions.error(option, "the grid has over 1000 points; raise its step");
             out.add(Math.round((min + i * step) * 1e6) / 1e6);
         }
         return List.copyOf(out);
