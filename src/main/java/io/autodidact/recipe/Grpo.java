@@ -2,7 +2,6 @@ package io.autodidact.recipe;
 
 import io.autodidact.engine.Objective;
 import io.autodidact.engine.SamplingParams;
-import io.autodidact.loop.ConfigMap;
 import io.autodidact.loop.LrSchedule;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Recipe;
@@ -10,7 +9,6 @@ import io.autodidact.loop.Rollout;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -55,43 +53,29 @@ public final class Grpo implements Recipe {
     private final GroupAdvantages advantage;
     private final boolean dynamicSampling;
     private final TrainPlan plan;
-    private final Map<String, Object> resolved = new LinkedHashMap<>();
+    private final Map<String, Object> resolved;
 
     public Grpo(Map<String, Object> options) {
-        ConfigMap c = new ConfigMap("recipe", options);
-        samples = c.integer("samples", 8, 2, 1024);
-        temperature = c.number("temperature", 1.0, 0, 10);
-        advantage = GroupAdvantages.parse(c.string("advantage", "grpo"), "recipe.advantage");
-        dynamicSampling = c.bool("dynamic_sampling", true);
-        int epochs = c.integer("epochs", 1, 1, 1000);
-        double epsLow = c.number("eps_low", 0.2, 0, 0.99), epsHigh = c.number("eps_high", 0.2, 0, 10);
-        double klCoef = c.number("kl_coef", 0.0, 0, 100);
-        Objective.Averaging averaging = Objective.Averaging.parse(c.string("averaging", "sequence"), "recipe.averaging");
-        int maxLength = c.integer("max_length", 40, 1, 1 << 20);
-        String kernel = c.string("kernel", "java"), module = c.string("kernel_module", ""), function = c.string("kernel_function", "loss");
+        RecipeOptions o = new RecipeOptions(options);
+        samples = o.integer("samples", 8, 2, 1024);
+        temperature = o.number("temperature", 1.0, 0, 10);
+        advantage = o.choice("advantage", "grpo", GroupAdvantages::parse);
+        dynamicSampling = o.bool("dynamic_sampling", true);
+        int epochs = o.integer("epochs", 1, 1, 1000);
+        int batchSize = o.integer("batch_size", 256, 1, 1 << 20);
+        double lr = o.number("lr", 1e-4, 0, 10);
+        int warmup = o.integer("warmup_steps", 0, 0, 1_000_000);
+        LrSchedule.Kind schedule = o.schedule("constant");
+        double epsLow = o.number("eps_low", 0.2, 0, 0.99), epsHigh = o.number("eps_high", 0.2, 0, 10);
+        double klCoef = o.number("kl_coef", 0.0, 0, 100);
+        Objective.Averaging averaging = o.choice("averaging", "sequence", Objective.Averaging::parse);
+        int maxLength = o.integer("max_length", 40, 1, 1 << 20);
+        String kernel = o.string("kernel", "java"), module = o.string("kernel_module", ""), function = o.string("kernel_function", "loss");
         Objective.Kernel k = Objective.Kernel.parse(kernel, function, "recipe.kernel");
         if (k.code().isPresent() && !module.isEmpty()) k = Objective.Kernel.file(k.code().get(), module, function);
         Objective objective = Objective.policyGradient(epsLow, epsHigh, klCoef, averaging, maxLength).withKernel(k);
-        plan = new TrainPlan(0, c.integer("batch_size", 256, 1, 1 << 20), c.number("lr", 1e-4, 0, 10), c.integer("warmup_steps", 0, 0, 1_000_000),
-                LrSchedule.kind(c.string("lr_schedule", "constant"), "recipe.lr_schedule"), 0, false, objective, epochs);
-        c.finish();
-        resolved.put("samples", samples);
-        resolved.put("temperature", temperature);
-        resolved.put("advantage", advantage.name().toLowerCase(Locale.ROOT));
-        resolved.put("dynamic_sampling", dynamicSampling);
-        resolved.put("epochs", epochs);
-        resolved.put("batch_size", plan.batchSize());
-        resolved.put("lr", plan.lr());
-        resolved.put("warmup_steps", plan.warmupSteps());
-        resolved.put("lr_schedule", plan.schedule().name().toLowerCase(Locale.ROOT));
-        resolved.put("eps_low", epsLow);
-        resolved.put("eps_high", epsHigh);
-        resolved.put("kl_coef", klCoef);
-        resolved.put("averaging", averaging.name().toLowerCase(Locale.ROOT));
-        resolved.put("max_length", maxLength);
-        resolved.put("kernel", kernel);
-        resolved.put("kernel_module", module);
-        resolved.put("kernel_function", function);
+        plan = new TrainPlan(0, batchSize, lr, warmup, schedule, 0, false, objective, epochs);
+        resolved = o.finish();
     }
 
     @Override
