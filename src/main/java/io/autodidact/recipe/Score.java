@@ -3,7 +3,6 @@ package io.autodidact.recipe;
 import io.autodidact.engine.Objective;
 import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.SamplingParams;
-import io.autodidact.loop.ConfigMap;
 import io.autodidact.loop.Demonstration;
 import io.autodidact.loop.LrSchedule;
 import io.autodidact.loop.OptionDoc;
@@ -13,7 +12,6 @@ import io.autodidact.loop.Sampler;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -88,72 +86,52 @@ public final class Score implements Recipe {
     private final boolean reviewDemonstrations;
     private final double reviewCorrections;
     private final TrainPlan stageOne, stageTwo;
-    private final Map<String, Object> resolved = new LinkedHashMap<>();
+    private final Map<String, Object> resolved;
 
     public Score(Map<String, Object> options) {
-        ConfigMap c = new ConfigMap("recipe", options);
-        samples = c.integer("samples", 4, 2, 1024);
-        temperature = c.number("temperature", 1.0, 0, 10);
-        cue = c.string("cue", DEFAULT_CUE);
-        if (cue.isEmpty()) throw ConfigMap.error("recipe.cue", "must not be empty; e.g. \"\\n=\"");
-        String m = c.string("mode", "rl");
+        RecipeOptions o = new RecipeOptions(options);
+        samples = o.integer("samples", 4, 2, 1024);
+        temperature = o.number("temperature", 1.0, 0, 10);
+        cue = o.string("cue", DEFAULT_CUE);
+        if (cue.isEmpty()) throw RecipeOptions.error("cue", "must not be empty; e.g. \"\\n=\"");
+        String m = o.string("mode", "rl");
         mode = switch (m) {
             case "rl" -> Mode.RL;
             case "sft" -> Mode.SFT;
-            default -> throw ConfigMap.error("recipe.mode", "unknown mode \"" + m + "\"; use rl (SCoRe) or sft (STaR on second attempts)");
+            default -> throw RecipeOptions.error("mode", "unknown mode \"" + m + "\"; use rl (SCoRe) or sft (STaR on second attempts)");
         };
-        stage1Iterations = c.integer("stage1_iterations", 1, 0, 1_000_000);
-        alpha = c.number("alpha", 10.0, 0, 1000);
-        beta1 = c.number("beta1", 0.01, 0, 100);
-        beta2 = c.number("beta2", 0.1, 0, 100);
-        reviewDemonstrations = c.bool("review_demonstrations", true);
-        reviewCorrections = c.number("review_corrections", 0.0, 0, 1);
-        double demonstrationMix = c.number("demonstration_mix", 0.0, 0, 0.99);
-        int epochs = c.integer("epochs", 1, 1, 1000);
-        int steps = c.integer("train_steps", 300, 0, 10_000_000);
-        int batchSize = c.integer("batch_size", 256, 1, 1 << 20);
-        double lr = c.number("lr", 1e-4, 0, 10);
-        int warmup = c.integer("warmup_steps", 0, 0, 1_000_000);
-        LrSchedule.Kind schedule = LrSchedule.kind(c.string("lr_schedule", "constant"), "recipe.lr_schedule");
-        Objective.Averaging averaging = Objective.Averaging.parse(c.string("averaging", "token"), "recipe.averaging");
-        int maxLength = c.integer("max_length", 40, 1, 1 << 20);
-        String kernel = c.string("kernel", "java");
+        stage1Iterations = o.integer("stage1_iterations", 1, 0, 1_000_000);
+        alpha = o.number("alpha", 10.0, 0, 1000);
+        beta1 = o.number("beta1", 0.01, 0, 100);
+        beta2 = o.number("beta2", 0.1, 0, 100);
+        reviewDemonstrations = o.bool("review_demonstrations", true);
+        reviewCorrections = o.number("review_corrections", 0.0, 0, 1);
+        double demonstrationMix = o.number("demonstration_mix", 0.0, 0, 0.99);
+        int epochs = o.integer("epochs", 1, 1, 1000);
+        int steps = o.integer("train_steps", 300, 0, 10_000_000);
+        int batchSize = o.integer("batch_size", 256, 1, 1 << 20);
+        double lr = o.number("lr", 1e-4, 0, 10);
+        int warmup = o.integer("warmup_steps", 0, 0, 1_000_000);
+        LrSchedule.Kind schedule = o.schedule("constant");
+        Objective.Averaging averaging = o.choice("averaging", "token", Objective.Averaging::parse);
+        int maxLength = o.integer("max_length", 40, 1, 1 << 20);
+        String kernel = o.string("kernel", "java");
         Objective.Kernel k = switch (kernel) {
             case "java" -> Objective.Kernel.JAVA;
             case "python" -> Objective.Kernel.python();
-            default -> throw ConfigMap.error("recipe.kernel", "must be java or python, got \"" + kernel + "\"");
+            default -> throw RecipeOptions.error("kernel", "must be java or python, got \"" + kernel + "\"");
         };
-        c.finish();
+        resolved = o.finish();
         if (mode == Mode.SFT) {
             stageOne = stageTwo = new TrainPlan(steps, batchSize, lr, warmup, schedule, demonstrationMix, false);
         } else {
             if (demonstrationMix > 0)
-                throw ConfigMap.error("recipe.demonstration_mix", "applies to mode sft only; policy-gradient rows need sampling log-probabilities");
+                throw RecipeOptions.error("demonstration_mix", "applies to mode sft only; policy-gradient rows need sampling log-probabilities");
             stageOne = new TrainPlan(0, batchSize, lr, warmup, schedule, 0, false,
                     Objective.policyGradient(0.2, 0.2, Math.max(beta1, beta2), averaging, maxLength).withKernel(k), epochs);
             stageTwo = new TrainPlan(0, batchSize, lr, warmup, schedule, 0, false,
                     Objective.policyGradient(0.2, 0.2, beta1, averaging, maxLength).withKernel(k), epochs);
         }
-        resolved.put("samples", samples);
-        resolved.put("temperature", temperature);
-        resolved.put("cue", cue);
-        resolved.put("mode", m);
-        resolved.put("stage1_iterations", stage1Iterations);
-        resolved.put("alpha", alpha);
-        resolved.put("beta1", beta1);
-        resolved.put("beta2", beta2);
-        resolved.put("review_demonstrations", reviewDemonstrations);
-        resolved.put("review_corrections", reviewCorrections);
-        resolved.put("demonstration_mix", demonstrationMix);
-        resolved.put("epochs", epochs);
-        resolved.put("train_steps", steps);
-        resolved.put("batch_size", batchSize);
-        resolved.put("lr", lr);
-        resolved.put("warmup_steps", warmup);
-        resolved.put("lr_schedule", schedule.name().toLowerCase(Locale.ROOT));
-        resolved.put("averaging", averaging.name().toLowerCase(Locale.ROOT));
-        resolved.put("max_length", maxLength);
-        resolved.put("kernel", kernel);
     }
 
     @Override
