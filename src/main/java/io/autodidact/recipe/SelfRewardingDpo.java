@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -79,11 +78,7 @@ public final class SelfRewardingDpo implements Recipe {
 
     /** How the policy scores its own samples. */
     public enum Judge {
-        SELF_CERTAINTY, LLM_JUDGE;
-
-        String label() {
-            return name().toLowerCase(Locale.ROOT).replace('_', '-');
-        }
+        SELF_CERTAINTY, LLM_JUDGE
     }
 
     private final int samples;
@@ -93,63 +88,50 @@ public final class SelfRewardingDpo implements Recipe {
     private final double minMargin;
     private final String judgeTemplate, judgeYes, judgeNo;
     private final TrainPlan plan;
-    private final Map<String, Object> resolved = new LinkedHashMap<>();
+    private final Map<String, Object> resolved;
 
     public SelfRewardingDpo(Map<String, Object> options) {
-        ConfigMap c = new ConfigMap("recipe", options == null ? Map.of() : options);
-        samples = c.integer("samples", 4, 2, 1024);
-        temperature = c.number("temperature", 1.0, 0, 10);
-        String judgeName = c.string("judge", "self-certainty");
+        RecipeOptions o = new RecipeOptions(options);
+        samples = o.integer("samples", 4, 2, 1024);
+        temperature = o.number("temperature", 1.0, 0, 10);
+        String judgeName = o.string("judge", "self-certainty");
         judge = switch (judgeName) {
             case "self-certainty" -> Judge.SELF_CERTAINTY;
             case "llm-judge" -> Judge.LLM_JUDGE;
-            default -> throw ConfigMap.error("recipe.judge", "must be self-certainty or llm-judge, got \"" + judgeName + "\"");
+            default -> throw RecipeOptions.error("judge", "must be self-certainty or llm-judge, got \"" + judgeName + "\"");
         };
-        pairsPerProblem = c.integer("pairs_per_problem", 1, 1, 512);
+        pairsPerProblem = o.integer("pairs_per_problem", 1, 1, 512);
         if (2 * pairsPerProblem > samples)
-            throw ConfigMap.error("recipe.pairs_per_problem", "is " + pairsPerProblem + " but " + samples
+            throw RecipeOptions.error("pairs_per_problem", "is " + pairsPerProblem + " but " + samples
                     + " samples make at most " + samples / 2 + " pairs of distinct samples; lower it or raise samples");
-        minMargin = c.number("min_margin", 0.0, 0, 1e9);
-        double beta = c.number("beta", 0.1, 1e-6, 1e6);
-        String referenceName = c.string("reference", "iteration");
+        minMargin = o.number("min_margin", 0.0, 0, 1e9);
+        double beta = o.number("beta", 0.1, 1e-6, 1e6);
+        String referenceName = o.string("reference", "iteration");
         Objective.Reference reference = switch (referenceName) {
             case "iteration" -> Objective.Reference.START;
             case "base" -> Objective.Reference.BASE;
-            default -> throw ConfigMap.error("recipe.reference", "must be iteration or base, got \"" + referenceName + "\"");
+            default -> throw RecipeOptions.error("reference", "must be iteration or base, got \"" + referenceName + "\"");
         };
-        int epochs = c.integer("epochs", 1, 1, 1000);
-        String kernel = c.string("kernel", "java");
+        int epochs = o.integer("epochs", 1, 1, 1000);
+        int batchSize = o.integer("batch_size", 32, 1, 1 << 20);
+        double lr = o.number("lr", 1e-4, 0, 10);
+        int warmup = o.integer("warmup_steps", 0, 0, 1_000_000);
+        LrSchedule.Kind schedule = o.schedule("constant");
+        String kernel = o.string("kernel", "java");
         if (!kernel.equals("java") && !kernel.equals("python"))
-            throw ConfigMap.error("recipe.kernel", "must be java or python (the bundled losses.dpo), got \"" + kernel + "\"");
-        judgeTemplate = c.string("judge_template", "{prompt}{completion}\n");
+            throw RecipeOptions.error("kernel", "must be java or python (the bundled losses.dpo), got \"" + kernel + "\"");
+        judgeTemplate = o.string("judge_template", "{prompt}{completion}\n");
         if (!judgeTemplate.contains("{completion}"))
-            throw ConfigMap.error("recipe.judge_template", "must contain {completion}, the sample being judged");
-        judgeYes = c.string("judge_yes", "1");
-        judgeNo = c.string("judge_no", "0");
+            throw RecipeOptions.error("judge_template", "must contain {completion}, the sample being judged");
+        judgeYes = o.string("judge_yes", "1");
+        judgeNo = o.string("judge_no", "0");
         if (judgeYes.isEmpty() || judgeYes.equals(judgeNo))
-            throw ConfigMap.error("recipe.judge_yes", "must be a non-empty continuation different from judge_no (\"" + judgeNo + "\")");
+            throw RecipeOptions.error("judge_yes", "must be a non-empty continuation different from judge_no (\"" + judgeNo + "\")");
         Objective objective = Objective.dpo(beta, reference).withKernel(kernel.equals("java") ? Objective.Kernel.JAVA : Objective.Kernel.python());
-        plan = new TrainPlan(0, c.integer("batch_size", 32, 1, 1 << 20), c.number("lr", 1e-4, 0, 10), c.integer("warmup_steps", 0, 0, 1_000_000),
-                LrSchedule.kind(c.string("lr_schedule", "constant"), "recipe.lr_schedule"), 0, false, objective, epochs);
-        c.finish();
-        resolved.put("samples", samples);
-        resolved.put("temperature", temperature);
-        resolved.put("judge", judge.label());
-        resolved.put("pairs_per_problem", pairsPerProblem);
-        resolved.put("min_margin", minMargin);
-        resolved.put("beta", beta);
-        resolved.put("reference", referenceName);
-        resolved.put("epochs", epochs);
-        resolved.put("batch_size", plan.batchSize());
-        resolved.put("lr", plan.lr());
-        resolved.put("warmup_steps", plan.warmupSteps());
-        resolved.put("lr_schedule", plan.schedule().name().toLowerCase(Locale.ROOT));
-        resolved.put("kernel", kernel);
-        if (judge == Judge.LLM_JUDGE) {
-            resolved.put("judge_template", judgeTemplate);
-            resolved.put("judge_yes", judgeYes);
-            resolved.put("judge_no", judgeNo);
-        }
+        plan = new TrainPlan(0, batchSize, lr, warmup, schedule, 0, false, objective, epochs);
+        resolved = o.finish();
+        // The judge prompt and verdicts mean nothing to the self-certainty judge; run.yaml shows only what the run uses.
+        if (judge != Judge.LLM_JUDGE) resolved.keySet().removeAll(List.of("judge_template", "judge_yes", "judge_no"));
     }
 
     @Override
