@@ -3,7 +3,6 @@ package io.autodidact.recipe;
 import io.autodidact.engine.Generation;
 import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.SamplingParams;
-import io.autodidact.loop.ConfigMap;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Problem;
 import io.autodidact.loop.Recipe;
@@ -71,24 +70,23 @@ public final class Guide implements Recipe {
     private final Grpo grpo;
     private final int hintSamples;
     private final double gammaPercentile;
-    private final Map<String, Object> resolved = new LinkedHashMap<>();
+    private final Map<String, Object> resolved;
 
     public Guide(Map<String, Object> options) {
         Map<String, Object> own = new HashMap<>(), rest = new HashMap<>();
         if (options != null)
             options.forEach((k, v) -> (k.equals("hint_samples") || k.equals("gamma_percentile") ? own : rest).put(k, v));
         grpo = new Grpo(rest);
-        ConfigMap c = new ConfigMap("recipe", own);
+        RecipeOptions o = new RecipeOptions(own);
+        grpo.options().forEach(o::put);
         int k = (int) grpo.options().get("samples");
-        int hints = c.integer("hint_samples", 0, 0, 1024);
+        int hints = o.integer("hint_samples", 0, 0, 1024);
         hintSamples = hints == 0 ? k : hints;
         if (hintSamples < 2)
-            throw ConfigMap.error("recipe.hint_samples", "must be >= 2 so that a hinted group can have mixed rewards, got " + hintSamples);
-        gammaPercentile = c.number("gamma_percentile", 0.9, 0, 1);
-        c.finish();
-        resolved.putAll(grpo.options());
-        resolved.put("hint_samples", hintSamples);
-        resolved.put("gamma_percentile", gammaPercentile);
+            throw RecipeOptions.error("hint_samples", "must be >= 2 so that a hinted group can have mixed rewards, got " + hintSamples);
+        o.put("hint_samples", hintSamples);
+        gammaPercentile = o.number("gamma_percentile", 0.9, 0, 1);
+        resolved = o.finish();
     }
 
     @Override
