@@ -53,24 +53,22 @@ public final class IterativeDeepening implements Recipe {
     private final Star star;
     private final String cue;
     private final int maxRounds;
-    private final Map<String, Object> resolved = new LinkedHashMap<>();
+    private final Map<String, Object> resolved;
 
     public IterativeDeepening(Map<String, Object> options) {
         Map<String, Object> own = new HashMap<>(), rest = new HashMap<>();
         if (options != null) options.forEach((k, v) -> (k.equals("cue") || k.equals("max_rounds") ? own : rest).put(k, v));
         if (rest.containsKey("rationalize") || rest.containsKey("rationalize_samples"))
-            throw ConfigMap.error("recipe.rationalize", "iterative-deepening continues failed samples instead of hinting them; remove rationalize");
+            throw RecipeOptions.error("rationalize", "iterative-deepening continues failed samples instead of hinting them; remove rationalize");
         star = new Star(rest);
-        ConfigMap c = new ConfigMap("recipe", own);
-        cue = c.string("cue", DEFAULT_CUE);
-        if (cue.isEmpty()) throw ConfigMap.error("recipe.cue", "must not be empty; it is what tells the model to check its answer");
-        maxRounds = c.integer("max_rounds", 1, 1, 16);
-        c.finish();
-        resolved.putAll(star.options());
-        resolved.remove("rationalize");
-        resolved.remove("rationalize_samples");
-        resolved.put("cue", cue);
-        resolved.put("max_rounds", maxRounds);
+        RecipeOptions o = new RecipeOptions(own);
+        star.options().forEach((k, v) -> {
+            if (!k.startsWith("rationalize")) o.put(k, v);
+        });
+        cue = o.string("cue", DEFAULT_CUE);
+        if (cue.isEmpty()) throw RecipeOptions.error("cue", "must not be empty; it is what tells the model to check its answer");
+        maxRounds = o.integer("max_rounds", 1, 1, 16);
+        resolved = o.finish();
     }
 
     @Override
