@@ -2,7 +2,6 @@ package io.autodidact.recipe;
 
 import io.autodidact.engine.SamplingParams;
 import io.autodidact.loop.AnswerReader;
-import io.autodidact.loop.ConfigMap;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Recipe;
 import io.autodidact.loop.Rollout;
@@ -57,32 +56,28 @@ public final class SelfConsistency implements Recipe {
     private final boolean tieFirst;
     private final String extractor;
     private final Optional<AnswerReader> ownExtractor;
-    private final Map<String, Object> resolved = new LinkedHashMap<>();
+    private final Map<String, Object> resolved;
 
     public SelfConsistency(Map<String, Object> options) {
         Map<String, Object> rest = new LinkedHashMap<>(options == null ? Map.of() : options);
         Map<String, Object> own = new LinkedHashMap<>();
         for (OptionDoc o : OWN) if (rest.containsKey(o.name())) own.put(o.name(), rest.remove(o.name()));
-        ConfigMap c = new ConfigMap("recipe", own);
-        String updateName = c.string("update", "star");
-        minVoteShare = c.number("min_vote_share", 0.5, 0, 1);
-        String onTie = c.string("on_tie", "skip");
+        RecipeOptions o = new RecipeOptions(own);
+        String updateName = o.string("update", "star");
+        minVoteShare = o.number("min_vote_share", 0.5, 0, 1);
+        String onTie = o.string("on_tie", "skip");
         if (!onTie.equals("skip") && !onTie.equals("first"))
-            throw ConfigMap.error("recipe.on_tie", "must be skip or first, got \"" + onTie + "\"");
+            throw RecipeOptions.error("on_tie", "must be skip or first, got \"" + onTie + "\"");
         tieFirst = onTie.equals("first");
-        extractor = c.string("extractor", "task");
-        c.finish();
+        extractor = o.string("extractor", "task");
         ownExtractor = extractor(extractor);
         update = switch (updateName) {
             case "star" -> new Star(rest);
             case "grpo" -> new Grpo(rest);
-            default -> throw ConfigMap.error("recipe.update", "must be star or grpo, got \"" + updateName + "\"");
+            default -> throw RecipeOptions.error("update", "must be star or grpo, got \"" + updateName + "\"");
         };
-        resolved.put("update", updateName);
-        resolved.put("min_vote_share", minVoteShare);
-        resolved.put("on_tie", onTie);
-        resolved.put("extractor", extractor);
-        resolved.putAll(update.options());
+        update.options().forEach(o::put);
+        resolved = o.finish();
     }
 
     private static Optional<AnswerReader> extractor(String value) {
@@ -92,9 +87,9 @@ public final class SelfConsistency implements Recipe {
             if (value.startsWith("after:")) return Optional.of(AnswerExtractor.afterMarker(value.substring(6))::extract);
             if (value.startsWith("regex:")) return Optional.of(AnswerExtractor.regex(value.substring(6))::extract);
         } catch (IllegalArgumentException e) {
-            throw ConfigMap.error("recipe.extractor", e.getMessage());
+            throw RecipeOptions.error("extractor", e.getMessage());
         }
-        throw ConfigMap.error("recipe.extractor", "must be task, last_line, after:<marker> or regex:<pattern>, got \"" + value + "\"");
+        throw RecipeOptions.error("extractor", "must be task, last_line, after:<marker> or regex:<pattern>, got \"" + value + "\"");
     }
 
     @Override
@@ -131,7 +126,7 @@ public final class SelfConsistency implements Recipe {
     /** Scores each sample by the vote of its problem's samples; never reads {@link io.autodidact.loop.Problem#answer()}. */
     @Override
     public Optional<Reward> ownReward(Optional<AnswerReader> taskAnswers) {
-        AnswerReader reader = ownExtractor.or(() -> taskAnswers).orElseThrow(() -> ConfigMap.error("recipe.extractor",
+        AnswerReader reader = ownExtractor.or(() -> taskAnswers).orElseThrow(() -> RecipeOptions.error("extractor",
                 "is \"task\" but this task has no answer extraction; set it to last_line, after:<marker> or regex:<pattern>"));
         return Optional.of(new MajorityVote(reader, minVoteShare, tieFirst));
     }
