@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -40,16 +39,12 @@ public final class SelfCertainty implements Recipe {
     public enum Mode {
         SHARPEN_SFT, SHARPEN_RL;
 
-        static Mode parse(String value) {
+        static Mode parse(String value, String field) {
             return switch (value) {
                 case "sharpen-sft" -> SHARPEN_SFT;
                 case "sharpen-rl" -> SHARPEN_RL;
-                default -> throw ConfigMap.error("recipe.mode", "unknown mode \"" + value + "\"; use sharpen-sft or sharpen-rl");
+                default -> throw ConfigMap.error(field, "unknown mode \"" + value + "\"; use sharpen-sft or sharpen-rl");
             };
-        }
-
-        String label() {
-            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
 
@@ -76,17 +71,18 @@ public final class SelfCertainty implements Recipe {
     private final Mode mode;
     private final Recipe update;
     private final int maxPerProblem;
-    private final Map<String, Object> resolved = new LinkedHashMap<>();
+    private final Map<String, Object> resolved;
 
     public SelfCertainty(Map<String, Object> options) {
         Map<String, Object> rest = new LinkedHashMap<>(options);
         Object m = rest.remove("mode");
-        if (m != null && !(m instanceof String)) throw ConfigMap.error("recipe.mode", "must be a string: sharpen-sft or sharpen-rl");
-        mode = Mode.parse(m == null ? "sharpen-sft" : (String) m);
+        if (m != null && !(m instanceof String)) throw RecipeOptions.error("mode", "must be a string: sharpen-sft or sharpen-rl");
+        RecipeOptions o = new RecipeOptions(m == null ? Map.of() : Map.of("mode", m));
+        mode = o.choice("mode", "sharpen-sft", Mode::parse);
         update = mode == Mode.SHARPEN_SFT ? new Star(rest) : new Grpo(rest);
         maxPerProblem = mode == Mode.SHARPEN_SFT ? ((Number) update.options().get("max_per_problem")).intValue() : 0;
-        resolved.put("mode", mode.label());
-        resolved.putAll(update.options());
+        update.options().forEach(o::put);
+        resolved = o.finish();
     }
 
     public Mode mode() {
