@@ -5,13 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.autodidact.engine.EngineFactory;
 import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.SamplingParams;
-import io.autodidact.loop.ConfigMap;
-import io.autodidact.loop.LrSchedule;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Problem;
 import io.autodidact.loop.Recipe;
 import io.autodidact.loop.Rollout;
 import io.autodidact.loop.Sampler;
+import io.autodidact.recipe.RecipeOptions;
 import io.autodidact.recipe.Star;
 import io.autodidact.reward.Sample;
 import io.autodidact.reward.Score;
@@ -75,55 +74,39 @@ public final class RestMcts implements Recipe {
             new OptionDoc("demonstration_mix", "number", 0.5, "fraction of each batch drawn from the bootstrap demonstrations"),
             new OptionDoc("restart_from_base", "boolean", false, "fine-tune the base policy each iteration instead of continuing"));
 
+    /** The options that configure the policy's selection and update, which are Star's. */
+    private static final List<String> STAR_OPTIONS = List.of("max_per_problem", "train_steps", "batch_size", "lr", "warmup_steps", "lr_schedule",
+            "demonstration_mix", "restart_from_base");
+
     private final int branch, budgetTokens, stepTokens, prmTrainSteps, prmBatchSize;
     private final String stepEnd;
     private final double exploration, temperature, prmLr;
     private final ProcessRewardModel.Format format;
     private final Star star;
-    private final Map<String, Object> resolved = new LinkedHashMap<>();
+    private final Map<String, Object> resolved;
     private final Optional<Path> runDir;
     private final Optional<EngineFactory> engines;
 
     public RestMcts(Map<String, Object> options) {
-        ConfigMap c = new ConfigMap("recipe", options);
-        branch = c.integer("branch", 3, 1, 64);
-        budgetTokens = c.integer("budget_tokens", 320, 1, 1 << 24);
-        stepTokens = c.integer("step_tokens", 16, 1, 1 << 16);
-        stepEnd = c.string("step_end", "\n");
-        exploration = c.number("exploration", 0.2, 0, 100);
-        temperature = c.number("temperature", 1.0, 0, 10);
-        format = new ProcessRewardModel.Format(c.string("prm_separator", "="), c.string("prm_positive", "1"), c.string("prm_negative", "0"));
-        prmTrainSteps = c.integer("prm_train_steps", 200, 0, 10_000_000);
-        prmBatchSize = c.integer("prm_batch_size", 128, 1, 1 << 20);
-        prmLr = c.number("prm_lr", 1e-3, 0, 10);
+        RecipeOptions o = new RecipeOptions(options);
+        branch = o.integer("branch", 3, 1, 64);
+        budgetTokens = o.integer("budget_tokens", 320, 1, 1 << 24);
+        stepTokens = o.integer("step_tokens", 16, 1, 1 << 16);
+        stepEnd = o.string("step_end", "\n");
+        exploration = o.number("exploration", 0.2, 0, 100);
+        temperature = o.number("temperature", 1.0, 0, 10);
+        format = new ProcessRewardModel.Format(o.string("prm_separator", "="), o.string("prm_positive", "1"), o.string("prm_negative", "0"));
+        prmTrainSteps = o.integer("prm_train_steps", 200, 0, 10_000_000);
+        prmBatchSize = o.integer("prm_batch_size", 128, 1, 1 << 20);
+        prmLr = o.number("prm_lr", 1e-3, 0, 10);
+        o.integer("max_per_problem", 1, 1, 1024);
+        o.finetuning();
+        resolved = o.finish();
         Map<String, Object> starOptions = new LinkedHashMap<>();
-        starOptions.put("samples", 1);
-        starOptions.put("max_per_problem", c.integer("max_per_problem", 1, 1, 1024));
-        starOptions.put("train_steps", c.integer("train_steps", 300, 0, 10_000_000));
-        starOptions.put("batch_size", c.integer("batch_size", 128, 1, 1 << 20));
-        starOptions.put("lr", c.number("lr", 1e-3, 0, 10));
-        starOptions.put("warmup_steps", c.integer("warmup_steps", 30, 0, 1_000_000));
-        starOptions.put("lr_schedule", c.string("lr_schedule", "cosine"));
-        starOptions.put("demonstration_mix", c.number("demonstration_mix", 0.5, 0, 0.99));
-        starOptions.put("restart_from_base", c.bool("restart_from_base", false));
-        c.finish();
-        LrSchedule.kind((String) starOptions.get("lr_schedule"), "recipe.lr_schedule");
+        starOptions.put("samples", 1); // the search makes the traces; Star only selects and trains on them
+        for (String key : STAR_OPTIONS) starOptions.put(key, resolved.get(key));
         star = new Star(starOptions);
         settings(40); // the search's own checks (budget covers an expansion, temperature > 0), before any run starts
-        resolved.put("branch", branch);
-        resolved.put("budget_tokens", budgetTokens);
-        resolved.put("step_tokens", stepTokens);
-        resolved.put("step_end", stepEnd);
-        resolved.put("exploration", exploration);
-        resolved.put("temperature", temperature);
-        resolved.put("prm_separator", format.separator());
-        resolved.put("prm_positive", format.positive());
-        resolved.put("prm_negative", format.negative());
-        resolved.put("prm_train_steps", prmTrainSteps);
-        resolved.put("prm_batch_size", prmBatchSize);
-        resolved.put("prm_lr", prmLr);
-        starOptions.remove("samples");
-        resolved.putAll(starOptions);
         runDir = Optional.empty();
         engines = Optional.empty();
     }
@@ -140,7 +123,7 @@ public final class RestMcts implements Recipe {
         prmBatchSize = unbound.prmBatchSize;
         prmLr = unbound.prmLr;
         star = unbound.star;
-        resolved.putAll(unbound.resolved);
+        resolved = unbound.resolved;
         this.runDir = Optional.of(runDir);
         this.engines = Optional.of(engines);
     }
