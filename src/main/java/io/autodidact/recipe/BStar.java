@@ -189,24 +189,8 @@ public final class BStar implements Recipe {
     @Override
     public List<Rollout> select(int iteration, List<Rollout> scored) {
         requireConfigured();
-        Map<String, List<Integer>> groups = new LinkedHashMap<>();
-        for (int i = 0; i < scored.size(); i++) groups.computeIfAbsent(scored.get(i).problemId(), k -> new ArrayList<>()).add(i);
-        boolean[] keep = new boolean[scored.size()];
-        for (List<Integer> group : groups.values()) {
-            List<Integer> byReward = new ArrayList<>(group);
-            byReward.sort(Comparator.comparingDouble((Integer i) -> -scored.get(i).reward()).thenComparingInt(i -> scored.get(i).sampleIndex()));
-            Set<String> seen = new HashSet<>();
-            int kept = 0;
-            for (int i : byReward) {
-                Rollout r = scored.get(i);
-                if (kept == maxPerProblem || !r.error().isEmpty() || !(r.reward() > threshold) || !seen.add(r.text())) continue;
-                keep[i] = true;
-                kept++;
-            }
-        }
-        List<Rollout> out = new ArrayList<>(scored.size());
-        for (int i = 0; i < scored.size(); i++) out.add(scored.get(i).withSelected(keep[i]));
-        return out;
+        return ProblemGroups.keepDistinct(scored, Comparator.comparingDouble((Rollout r) -> -r.reward()).thenComparingInt(Rollout::sampleIndex),
+                r -> r.error().isEmpty() && r.reward() > threshold, maxPerProblem);
     }
 
     @Override

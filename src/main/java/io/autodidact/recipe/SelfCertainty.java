@@ -7,11 +7,10 @@ import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Recipe;
 import io.autodidact.loop.Rollout;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Sharpening with self-certainty, label-free: the model is its own verifier (Huang et al., "Self-Improvement in
@@ -125,31 +124,8 @@ public final class SelfCertainty implements Recipe {
     @Override
     public List<Rollout> select(int iteration, List<Rollout> scored) {
         if (mode == Mode.SHARPEN_RL) return update.select(iteration, scored);
-        Map<String, List<Integer>> groups = groups(scored);
-        boolean[] keep = new boolean[scored.size()];
-        for (List<Integer> group : groups.values()) {
-            double[] c = new double[group.size()];
-            for (int j = 0; j < c.length; j++) c[j] = scored.get(group.get(j)).reward();
-            Set<String> seen = new HashSet<>();
-            int kept = 0;
-            for (int j : CertaintyVoting.byCertainty(c)) {
-                if (kept == maxPerProblem) break;
-                int i = group.get(j);
-                if (seen.add(scored.get(i).text())) {
-                    keep[i] = true;
-                    kept++;
-                }
-            }
-        }
-        List<Rollout> out = new ArrayList<>(scored.size());
-        for (int i = 0; i < scored.size(); i++) out.add(scored.get(i).withSelected(keep[i]).withAdvantage(0));
-        return out;
-    }
-
-    private static Map<String, List<Integer>> groups(List<Rollout> rollouts) {
-        Map<String, List<Integer>> groups = new LinkedHashMap<>();
-        for (int i = 0; i < rollouts.size(); i++) groups.computeIfAbsent(rollouts.get(i).problemId(), id -> new ArrayList<>()).add(i);
-        return groups;
+        return ProblemGroups.keepDistinct(scored, Comparator.comparingDouble(r -> -r.reward()), r -> true, maxPerProblem).stream()
+                .map(r -> r.withAdvantage(0)).toList();
     }
 
     /**
@@ -180,7 +156,7 @@ public final class SelfCertainty implements Recipe {
         if (judged > 0) m.put("sample_accuracy", correct / (double) judged);
         if (judgedSelected > 0) m.put("selected_accuracy", correctSelected / (double) judgedSelected);
         int problems = 0, bestCorrect = 0;
-        for (List<Integer> group : groups(rollouts).values()) {
+        for (List<Integer> group : ProblemGroups.of(rollouts).values()) {
             double[] c = new double[group.size()];
             for (int j = 0; j < c.length; j++) c[j] = rollouts.get(group.get(j)).reward();
             Rollout best = rollouts.get(group.get(CertaintyVoting.mostCertain(c)));

@@ -4,12 +4,8 @@ import io.autodidact.engine.SamplingParams;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Recipe;
 import io.autodidact.loop.Rollout;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * STaR / rejection-sampling fine-tuning / ReST-EM, one loop by options (Zelikman et al. 2022; Yuan et
@@ -80,17 +76,7 @@ public final class Star implements Recipe {
     /** Keeps correct, distinct completions, the first {@code max_per_problem} of each problem by sample index. */
     @Override
     public List<Rollout> select(int iteration, List<Rollout> scored) {
-        Map<String, Integer> kept = new HashMap<>();
-        Set<String> seen = new HashSet<>();
-        List<Rollout> out = new ArrayList<>(scored.size());
-        for (Rollout r : scored) {
-            boolean keep = r.correct() && r.error().isEmpty()
-                    && kept.getOrDefault(r.problemId(), 0) < maxPerProblem
-                    && seen.add(r.problemId() + "\u0000" + r.text());
-            if (keep) kept.merge(r.problemId(), 1, Integer::sum);
-            out.add(r.withSelected(keep));
-        }
-        return out;
+        return ProblemGroups.keepDistinct(scored, (x, y) -> 0, r -> r.correct() && r.error().isEmpty(), maxPerProblem);
     }
 
     @Override
