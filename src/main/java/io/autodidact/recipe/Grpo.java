@@ -6,8 +6,6 @@ import io.autodidact.loop.LrSchedule;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Recipe;
 import io.autodidact.loop.Rollout;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -94,10 +92,8 @@ public final class Grpo implements Recipe {
      */
     @Override
     public List<Rollout> select(int iteration, List<Rollout> scored) {
-        Map<String, List<Integer>> groups = new LinkedHashMap<>();
-        for (int i = 0; i < scored.size(); i++) groups.computeIfAbsent(scored.get(i).problemId(), id -> new ArrayList<>()).add(i);
         Rollout[] out = new Rollout[scored.size()];
-        for (List<Integer> group : groups.values()) {
+        for (List<Integer> group : ProblemGroups.of(scored).values()) {
             double[] rewards = new double[group.size()];
             boolean allEqual = true;
             for (int j = 0; j < rewards.length; j++) {

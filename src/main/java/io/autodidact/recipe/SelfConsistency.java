@@ -135,14 +135,9 @@ public final class SelfConsistency implements Recipe {
     record MajorityVote(AnswerReader reader, double minShare, boolean tieFirst) implements Reward {
         @Override
         public List<Score> score(List<Sample> samples) {
-            Map<String, List<Integer>> groups = new LinkedHashMap<>();
-            List<Optional<String>> answers = new ArrayList<>(samples.size());
-            for (int i = 0; i < samples.size(); i++) {
-                groups.computeIfAbsent(samples.get(i).problem().id(), k -> new ArrayList<>()).add(i);
-                answers.add(reader.answer(samples.get(i).completion()));
-            }
+            List<Optional<String>> answers = samples.stream().map(s -> reader.answer(s.completion())).toList();
             Score[] out = new Score[samples.size()];
-            for (List<Integer> group : groups.values()) {
+            for (List<Integer> group : ProblemGroups.of(samples, s -> s.problem().id()).values()) {
                 List<Optional<String>> votes = group.stream().map(answers::get).toList();
                 Vote v = vote(votes, minShare, tieFirst);
                 Map<String, Integer> counts = new HashMap<>();

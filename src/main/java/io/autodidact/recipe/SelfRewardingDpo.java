@@ -222,7 +222,7 @@ public final class SelfRewardingDpo implements Recipe {
     public List<Rollout> select(int iteration, List<Rollout> scored) {
         Rollout[] out = new Rollout[scored.size()];
         for (int i = 0; i < out.length; i++) out[i] = scored.get(i).withSelected(false).withAdvantage(0);
-        for (List<Integer> group : groups(scored).values()) {
+        for (List<Integer> group : ProblemGroups.of(scored).values()) {
             List<Double> s = new ArrayList<>(group.size());
             List<String> texts = new ArrayList<>(group.size());
             for (int i : group) {
@@ -263,11 +263,6 @@ public final class SelfRewardingDpo implements Recipe {
         return out;
     }
 
-    private static Map<String, List<Integer>> groups(List<Rollout> rollouts) {
-        Map<String, List<Integer>> groups = new LinkedHashMap<>();
-        for (int i = 0; i < rollouts.size(); i++) groups.computeIfAbsent(rollouts.get(i).problemId(), id -> new ArrayList<>()).add(i);
-        return groups;
-    }
 
     /** pairs, pair_rate (share of problems with a pair), judge_margin (mean score gap of a pair) and score_mean. */
     static Map<String, Double> monitors(List<Rollout> rollouts) {
@@ -275,7 +270,7 @@ public final class SelfRewardingDpo implements Recipe {
         if (rollouts.isEmpty()) return m;
         List<PreferencePair> pairs = PreferencePair.of(rollouts);
         m.put("pairs", (double) pairs.size());
-        m.put("pair_rate", pairs.stream().map(p -> p.chosen().problemId()).distinct().count() / (double) groups(rollouts).size());
+        m.put("pair_rate", pairs.stream().map(p -> p.chosen().problemId()).distinct().count() / (double) ProblemGroups.of(rollouts).size());
         if (!pairs.isEmpty()) m.put("judge_margin", pairs.stream().mapToDouble(p -> p.chosen().reward() - p.rejected().reward()).average().orElse(0));
         m.put("score_mean", rollouts.stream().mapToDouble(Rollout::reward).average().orElse(0));
         return m;
