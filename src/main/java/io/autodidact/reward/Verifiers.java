@@ -1,5 +1,6 @@
 package io.autodidact.reward;
 
+import io.autodidact.loop.NamedOptions;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,17 +25,17 @@ public final class Verifiers {
     public static AnswerVerifier named(String name, Map<String, Object> options) {
         return switch (name) {
             case "exact" -> {
-                Options o = new Options("verifier \"exact\"", options, Set.of("marker", "pattern"));
+                NamedOptions o = new NamedOptions("verifier \"exact\"", options, Set.of("marker", "pattern"));
                 yield new ExactMatchVerifier(extractor(o));
             }
             case "numeric" -> {
-                Options o = new Options("verifier \"numeric\"", options,
+                NamedOptions o = new NamedOptions("verifier \"numeric\"", options,
                         Set.of("marker", "pattern", "abs_tol", "rel_tol"));
                 yield new NumericVerifier(extractor(o), o.number("abs_tol", NumericVerifier.DEFAULT_ABS_TOL),
                         o.number("rel_tol", NumericVerifier.DEFAULT_REL_TOL));
             }
             case "regex" -> {
-                Options o = new Options("verifier \"regex\"", options,
+                NamedOptions o = new NamedOptions("verifier \"regex\"", options,
                         Set.of("pattern", "compare", "abs_tol", "rel_tol"));
                 String pattern = o.string("pattern").orElseThrow(() -> new IllegalArgumentException(
                         "verifier \"regex\" needs option \"pattern\": a regex with one capture group around the answer"));
@@ -47,7 +48,7 @@ public final class Verifiers {
         };
     }
 
-    private static AnswerExtractor extractor(Options o) {
+    private static AnswerExtractor extractor(NamedOptions o) {
         if (o.has("marker") && o.has("pattern"))
             throw new IllegalArgumentException("options \"marker\" and \"pattern\" both given; choose one way to find the answer");
         if (o.has("marker")) return AnswerExtractor.afterMarker(o.string("marker").orElseThrow());

@@ -1,5 +1,6 @@
 package io.autodidact.task;
 
+import io.autodidact.loop.NamedOptions;
 import io.autodidact.loop.OptionDoc;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -57,30 +58,30 @@ public final class Tasks {
         BuiltInTask task = switch (name) {
             case AdditionTask.NAME -> addition(options);
             case MultiplicationTask.NAME -> {
-                Options o = options(name, options, "width");
+                NamedOptions o = options(name, options, "width");
                 int width = o.integer("width", MultiplicationTask.DEFAULT_WIDTH);
                 yield new MultiplicationTask(width, mix(o, MultiplicationTask.defaultSeedMix(Math.clamp(width, 1, MultiplicationTask.MAX_WIDTH))));
             }
             case ExpressionsTask.NAME -> {
-                Options o = options(name, options, "max_depth");
+                NamedOptions o = options(name, options, "max_depth");
                 int depth = o.integer("max_depth", ExpressionsTask.DEFAULT_MAX_DEPTH);
                 yield new ExpressionsTask(depth, mix(o, ExpressionsTask.defaultSeedMix(Math.clamp(depth, 1, ExpressionsTask.MAX_DEPTH))));
             }
             case SortingTask.NAME -> {
-                Options o = options(name, options, "max_length");
+                NamedOptions o = options(name, options, "max_length");
                 int length = o.integer("max_length", SortingTask.DEFAULT_MAX_LENGTH);
                 yield new SortingTask(length, mix(o, SortingTask.defaultSeedMix(Math.clamp(length, 2, SortingTask.MAX_LENGTH))));
             }
             default -> throw new IllegalArgumentException(
                     "unknown task \"" + name + "\"; valid tasks: " + String.join(", ", NAMES));
         };
-        boolean labels = new Options("task \"" + name + "\"", Map.of("labels", options.getOrDefault("labels", true)), Set.of("labels"))
+        boolean labels = new NamedOptions("task \"" + name + "\"", Map.of("labels", options.getOrDefault("labels", true)), Set.of("labels"))
                 .bool("labels", true);
         return labels ? task : new UnlabeledTask(task);
     }
 
     private static AdditionTask addition(Map<String, Object> options) {
-        Options o = new Options("task \"addition\"", options, Set.of("width", "seed_long_fraction",
+        NamedOptions o = new NamedOptions("task \"addition\"", options, Set.of("width", "seed_long_fraction",
                 "seed_short_max", "seed_long_min", "seed_long_max", "labels"));
         int width = o.integer("width", AdditionTask.DEFAULT_WIDTH);
         if (width < 1 || width > AdditionTask.MAX_WIDTH)
@@ -95,15 +96,15 @@ public final class Tasks {
         return new AdditionTask(width, mix);
     }
 
-    private static Options options(String task, Map<String, Object> options, String size) {
+    private static NamedOptions options(String task, Map<String, Object> options, String size) {
         Set<String> valid = new HashSet<>(MIX_KEYS);
         valid.add(size);
         valid.add("labels");
-        return new Options("task \"" + task + "\"", options, valid);
+        return new NamedOptions("task \"" + task + "\"", options, valid);
     }
 
     /** The seed mix from the options, each key defaulting to the task's own default for its size. */
-    private static DifficultyMix mix(Options o, DifficultyMix defaults) {
+    private static DifficultyMix mix(NamedOptions o, DifficultyMix defaults) {
         return new DifficultyMix(o.number("seed_hard_fraction", defaults.hardFraction()),
                 o.integer("seed_easy_max", defaults.easyMax()),
                 o.integer("seed_hard_min", defaults.hardMin()),
