@@ -45,14 +45,8 @@ public final class AdditionTask implements BuiltInTask {
     private static final int HELD_OUT_MODULUS = 16;
     // Fixed forever: eval sets must be the same in every run and version so results stay comparable.
     private static final long EVAL_SEED = 0x5EED_ADD0_0000L;
-    private static final long[] POW10 = new long[MAX_WIDTH + 2];
     // Above this many pairs, the held-out pool is too big to count and is treated as inexhaustible.
     private static final long ENUMERABLE_PAIRS = 1_000_000;
-
-    static {
-        POW10[0] = 1;
-        for (int i = 1; i < POW10.length; i++) POW10[i] = POW10[i - 1] * 10;
-    }
 
     /**
      * The mix of difficulties in seed examples: most have 1..{@code shortMax} digits and a fraction
@@ -140,7 +134,7 @@ public final class AdditionTask implements BuiltInTask {
     public String prompt(long a, long b) {
         checkOperand("a", a);
         checkOperand("b", b);
-        return reversedDigits(a, width) + "+" + reversedDigits(b, width) + "=";
+        return Digits.reversed(a, width) + "+" + Digits.reversed(b, width) + "=";
     }
 
     /** The full correct completion: the scratchpad and the reversed, padded sum (no end token). */
@@ -150,13 +144,13 @@ public final class AdditionTask implements BuiltInTask {
         StringBuilder out = new StringBuilder(width * 5 + width + 2);
         long carry = 0;
         for (int i = 0; i < width; i++) {
-            long ai = a / POW10[i] % 10;
-            long bi = b / POW10[i] % 10;
+            long ai = a / Digits.pow10(i) % 10;
+            long bi = b / Digits.pow10(i) % 10;
             long total = ai + bi + carry;
             carry = total / 10;
             out.append(ai).append(bi).append(total % 10).append(carry).append('\n');
         }
-        return out.append('>').append(reversedDigits(a + b, width + 1)).toString();
+        return out.append('>').append(Digits.reversed(a + b, width + 1)).toString();
     }
 
     /**
@@ -171,8 +165,8 @@ public final class AdditionTask implements BuiltInTask {
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
-        if (sum < 0 || sum >= POW10[width + 1]) return Optional.empty();
-        return Optional.of(">" + reversedDigits(sum, width + 1) + "\n" + prompt);
+        if (sum < 0 || sum >= Digits.pow10(width + 1)) return Optional.empty();
+        return Optional.of(">" + Digits.reversed(sum, width + 1) + "\n" + prompt);
     }
 
     /** Seed examples drawn as {@link #seedExamples} draws them (another stream), each prompt carrying its answer as the hint. */
@@ -188,7 +182,7 @@ public final class AdditionTask implements BuiltInTask {
 
     /** The problem {@code a + b}, with the plain sum as its answer and the operands in its metadata. */
     public Problem problem(String id, long a, long b) {
-        int difficulty = Math.max(digits(a), digits(b));
+        int difficulty = Math.max(Digits.count(a), Digits.count(b));
         return new Problem(id, prompt(a, b), Optional.of(Long.toString(a + b)), Optional.of(NAME),
                 OptionalDouble.of(difficulty), Map.of("a", Long.toString(a), "b", Long.toString(b)));
     }
@@ -289,23 +283,17 @@ public final class AdditionTask implements BuiltInTask {
 
     /** First operand with exactly {@code digits} digits, second with 1..digits digits. */
     private static Pair drawPair(SplitMix64 random, int digits) {
-        long a = withDigits(random, digits);
-        long b = withDigits(random, random.between(1, digits));
+        long a = Digits.draw(random, digits);
+        long b = Digits.draw(random, random.between(1, digits));
         return new Pair(a, b);
-    }
-
-    private static long withDigits(SplitMix64 random, int digits) {
-        // 0 counts as a 1-digit number, so 1-digit operands are 0..9.
-        if (digits == 1) return random.below(10);
-        return POW10[digits - 1] + random.below(9 * POW10[digits - 1]);
     }
 
     /** The number of held-out pairs of a difficulty when small enough to count, else Long.MAX_VALUE. */
     private static long heldOutPoolSize(int digits) {
-        long firstCount = digits == 1 ? 10 : 9 * POW10[digits - 1];
-        long secondCount = POW10[digits];
+        long firstCount = digits == 1 ? 10 : 9 * Digits.pow10(digits - 1);
+        long secondCount = Digits.pow10(digits);
         if (firstCount > ENUMERABLE_PAIRS / secondCount) return Long.MAX_VALUE;
-        long firstFrom = digits == 1 ? 0 : POW10[digits - 1];
+        long firstFrom = digits == 1 ? 0 : Digits.pow10(digits - 1);
         long size = 0;
         for (long a = firstFrom; a < firstFrom + firstCount; a++)
             for (long b = 0; b < secondCount; b++)
@@ -313,24 +301,9 @@ public final class AdditionTask implements BuiltInTask {
         return size;
     }
 
-    static int digits(long n) {
-        int d = 1;
-        while (d < POW10.length - 1 && n >= POW10[d]) d++;
-        return d;
-    }
-
-    private static String reversedDigits(long n, int padTo) {
-        StringBuilder out = new StringBuilder(padTo);
-        for (int i = 0; i < padTo; i++) {
-            out.append((char) ('0' + n % 10));
-            n /= 10;
-        }
-        return out.toString();
-    }
-
     private void checkOperand(String name, long value) {
-        if (value < 0 || value >= POW10[width])
-            throw new IllegalArgumentException("operand " + name + " must be in 0.." + (POW10[width] - 1)
+        if (value < 0 || value >= Digits.pow10(width))
+            throw new IllegalArgumentException("operand " + name + " must be in 0.." + (Digits.pow10(width) - 1)
                     + " for width " + width + ", got " + value);
     }
 

@@ -29,33 +29,12 @@ public final class ExpressionsTask extends GeneratedTask {
     private static final List<String> OPERATORS = List.of("+", "+-", "+*", "+-*");
 
     public ExpressionsTask(int maxDepth, DifficultyMix seedMix) {
-        super(checkDepth(maxDepth), seedMix);
+        super(NAME, ALPHABET, CATEGORIES, sizeOption(NAME, "max_depth", maxDepth, 1, MAX_DEPTH), seedMix);
     }
 
     /** About 4% of seed examples have depth 3..max, the rest 1..2. */
     public static DifficultyMix defaultSeedMix(int maxDepth) {
         return DifficultyMix.of(0.04, 2, maxDepth);
-    }
-
-    private static int checkDepth(int maxDepth) {
-        if (maxDepth < 1 || maxDepth > MAX_DEPTH)
-            throw new IllegalArgumentException("option \"max_depth\" of task \"expressions\" must be in 1.." + MAX_DEPTH + ", got " + maxDepth);
-        return maxDepth;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String alphabet() {
-        return ALPHABET;
-    }
-
-    @Override
-    public List<String> categories() {
-        return CATEGORIES;
     }
 
     /** The digit after the last {@code >}. */

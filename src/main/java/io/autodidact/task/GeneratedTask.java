@@ -37,14 +37,26 @@ abstract sealed class GeneratedTask implements BuiltInTask permits Multiplicatio
         }
     }
 
+    private final String name, alphabet;
+    private final List<String> categories;
     private final int maxDifficulty;
     private final DifficultyMix seedMix;
     private final Reward verifier;
 
-    GeneratedTask(int maxDifficulty, DifficultyMix seedMix) {
+    GeneratedTask(String name, String alphabet, List<String> categories, int maxDifficulty, DifficultyMix seedMix) {
+        this.name = name;
+        this.alphabet = alphabet;
+        this.categories = List.copyOf(categories);
         this.maxDifficulty = maxDifficulty;
-        this.seedMix = seedMix.within(name(), maxDifficulty);
-        this.verifier = new FinalAnswerVerifier(name(), this::answerOf);
+        this.seedMix = seedMix.within(name, maxDifficulty);
+        this.verifier = new FinalAnswerVerifier(name, this::answerOf);
+    }
+
+    /** {@code value} of the task's size option when it lies in {@code min..max}; otherwise an error naming the option and the range. */
+    static int sizeOption(String task, String option, int value, int min, int max) {
+        if (value < min || value > max)
+            throw new IllegalArgumentException("option \"" + option + "\" of task \"" + task + "\" must be in " + min + ".." + max + ", got " + value);
+        return value;
     }
 
     /** A random problem of exactly this difficulty (held out or not; the caller filters). */
@@ -58,6 +70,21 @@ abstract sealed class GeneratedTask implements BuiltInTask permits Multiplicatio
 
     /** The name of the eval set of a difficulty; it contains no digits other than the difficulty's. */
     abstract String evalSetName(int difficulty);
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final String alphabet() {
+        return alphabet;
+    }
+
+    @Override
+    public final List<String> categories() {
+        return categories;
+    }
 
     @Override
     public final int maxDifficulty() {

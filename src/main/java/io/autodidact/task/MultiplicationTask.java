@@ -33,7 +33,7 @@ public final class MultiplicationTask extends GeneratedTask {
     private final int width;
 
     public MultiplicationTask(int width, DifficultyMix seedMix) {
-        super(checkWidth(width), seedMix);
+        super(NAME, ALPHABET, multipliers(), sizeOption(NAME, "width", width, 1, MAX_WIDTH), seedMix);
         this.width = width;
     }
 
@@ -42,31 +42,15 @@ public final class MultiplicationTask extends GeneratedTask {
         return DifficultyMix.of(0.02, 3, width);
     }
 
-    private static int checkWidth(int width) {
-        if (width < 1 || width > MAX_WIDTH)
-            throw new IllegalArgumentException("option \"width\" of task \"multiplication\" must be in 1.." + MAX_WIDTH + ", got " + width);
-        return width;
-    }
-
     public int width() {
         return width;
     }
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String alphabet() {
-        return ALPHABET;
-    }
-
-    @Override
-    public List<String> categories() {
+    /** The categories: the multipliers x2..x9. */
+    private static List<String> multipliers() {
         List<String> out = new ArrayList<>();
         for (int m = MIN_MULTIPLIER; m <= 9; m++) out.add("x" + m);
-        return List.copyOf(out);
+        return out;
     }
 
     /** The digits after the last {@code >}, read least significant first, without leading zeros. */
@@ -77,22 +61,22 @@ public final class MultiplicationTask extends GeneratedTask {
 
     @Override
     Instance draw(SplitMix64 random, int digits) {
-        long a = digits == 1 ? random.below(10) : pow10(digits - 1) + random.below(9 * pow10(digits - 1));
+        long a = Digits.draw(random, digits);
         int m = random.between(MIN_MULTIPLIER, 9);
         return instance(a, m);
     }
 
     Instance instance(long a, int m) {
-        String prompt = reversedDigits(a, width) + "*" + m + "=";
+        String prompt = Digits.reversed(a, width) + "*" + m + "=";
         StringBuilder out = new StringBuilder(width * 5 + width + 2);
         long carry = 0;
         for (int i = 0; i < width; i++) {
-            long ai = a / pow10(i) % 10;
+            long ai = a / Digits.pow10(i) % 10;
             long t = ai * m + carry;
             out.append(ai).append(carry).append(t / 10).append(t % 10).append('\n');
             carry = t / 10;
         }
-        out.append('>').append(reversedDigits(a * m, width + 1));
+        out.append('>').append(Digits.reversed(a * m, width + 1));
         return new Instance(prompt, out.toString(), Long.toString(a * m), "x" + m);
     }
 
@@ -109,20 +93,5 @@ public final class MultiplicationTask extends GeneratedTask {
     @Override
     String evalSetName(int difficulty) {
         return difficulty + "-digit";
-    }
-
-    private static long pow10(int n) {
-        long p = 1;
-        for (int i = 0; i < n; i++) p *= 10;
-        return p;
-    }
-
-    private static String reversedDigits(long n, int padTo) {
-        StringBuilder out = new StringBuilder(padTo);
-        for (int i = 0; i < padTo; i++) {
-            out.append((char) ('0' + n % 10));
-            n /= 10;
-        }
-        return out.toString();
     }
 }

@@ -24,33 +24,12 @@ public final class SortingTask extends GeneratedTask {
     private static final List<String> CATEGORIES = List.of("distinct", "repeats");
 
     public SortingTask(int maxLength, DifficultyMix seedMix) {
-        super(checkLength(maxLength) - 1, seedMix);
+        super(NAME, ALPHABET, CATEGORIES, sizeOption(NAME, "max_length", maxLength, 2, MAX_LENGTH) - 1, seedMix);
     }
 
     /** Half a percent of seed examples have 5..max digits, the rest 2..4 (difficulties 1..3): the counting scratchpad generalizes to longer lists, so more would leave self-training little to do. */
     public static DifficultyMix defaultSeedMix(int maxLength) {
         return DifficultyMix.of(0.005, 3, maxLength - 1);
-    }
-
-    private static int checkLength(int maxLength) {
-        if (maxLength < 2 || maxLength > MAX_LENGTH)
-            throw new IllegalArgumentException("option \"max_length\" of task \"sorting\" must be in 2.." + MAX_LENGTH + ", got " + maxLength);
-        return maxLength;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String alphabet() {
-        return ALPHABET;
-    }
-
-    @Override
-    public List<String> categories() {
-        return CATEGORIES;
     }
 
     /** The digits after the last {@code >}, as written: leading zeros are list elements. */
