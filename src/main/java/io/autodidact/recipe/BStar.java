@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * B-STaR, Balanced Self-Taught Reasoner (Zeng et al. 2024, "B-STaR: Monitoring and Balancing Exploration and
@@ -43,7 +44,7 @@ import java.util.Set;
 public final class BStar implements Recipe {
     public static final String NAME = "bstar";
 
-    public static final List<OptionDoc> OPTIONS = List.of(
+    public static final List<OptionDoc> OPTIONS = Stream.concat(Stream.of(
             new OptionDoc("samples", "integer", 8, "K: completions sampled per problem (in GENERATE and in the probe)"),
             new OptionDoc("temperature_min", "number", 0.5, "lowest candidate temperature"),
             new OptionDoc("temperature_max", "number", 1.2, "highest candidate temperature"),
@@ -53,14 +54,8 @@ public final class BStar implements Recipe {
             new OptionDoc("threshold_step", "number", 0.1, "spacing of the candidate thresholds"),
             new OptionDoc("n_star", "integer", 4, "distinct correct samples per problem that count as full exploration in the balance score"),
             new OptionDoc("probe_problems", "integer", 64, "problems of the iteration sampled at every candidate temperature to choose T and tau"),
-            new OptionDoc("max_per_problem", "integer", 4, "distinct selected samples kept per problem"),
-            new OptionDoc("train_steps", "integer", 300, "optimizer steps per iteration"),
-            new OptionDoc("batch_size", "integer", 128, "rows per optimizer step"),
-            new OptionDoc("lr", "number", 1e-3, "AdamW peak learning rate"),
-            new OptionDoc("warmup_steps", "integer", 30, "linear warmup steps"),
-            new OptionDoc("lr_schedule", "string", "cosine", "cosine | constant | wsd"),
-            new OptionDoc("demonstration_mix", "number", 0.5, "fraction of each batch drawn from the bootstrap demonstrations"),
-            new OptionDoc("restart_from_base", "boolean", false, "false: continue from the last policy (B-STaR is online); true: from the base"));
+            new OptionDoc("max_per_problem", "integer", 4, "distinct selected samples kept per problem")),
+            RecipeOptions.finetuningDocs("false: continue from the last policy (B-STaR is online); true: from the base").stream()).toList();
 
     static final String TEMPERATURE = "temperature", THRESHOLD = "reward_threshold", BALANCE = "balance_score";
 

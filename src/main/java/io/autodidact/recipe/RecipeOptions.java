@@ -2,8 +2,10 @@ package io.autodidact.recipe;
 
 import io.autodidact.loop.ConfigMap;
 import io.autodidact.loop.LrSchedule;
+import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Recipe.TrainPlan;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -66,6 +68,18 @@ public final class RecipeOptions {
         return new TrainPlan(integer("train_steps", 300, 0, 10_000_000), integer("batch_size", 128, 1, 1 << 20),
                 number("lr", 1e-3, 0, 10), integer("warmup_steps", 30, 0, 1_000_000), schedule("cosine"),
                 number("demonstration_mix", 0.5, 0, 0.99), bool("restart_from_base", false));
+    }
+
+    /** The options {@link #finetuning()} reads, as the catalog lists them; {@code restartFromBase} says what a restart means to the recipe. */
+    public static List<OptionDoc> finetuningDocs(String restartFromBase) {
+        return List.of(
+                new OptionDoc("train_steps", "integer", 300, "optimizer steps per iteration"),
+                new OptionDoc("batch_size", "integer", 128, "rows per optimizer step"),
+                new OptionDoc("lr", "number", 1e-3, "AdamW peak learning rate"),
+                new OptionDoc("warmup_steps", "integer", 30, "linear warmup steps"),
+                new OptionDoc("lr_schedule", "string", "cosine", "cosine | constant | wsd"),
+                new OptionDoc("demonstration_mix", "number", 0.5, "fraction of each batch drawn from the bootstrap demonstrations"),
+                new OptionDoc("restart_from_base", "boolean", false, restartFromBase));
     }
 
     /** Records (or replaces, keeping its place) a resolved value the recipe derives rather than reads. */

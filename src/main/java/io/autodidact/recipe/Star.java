@@ -6,6 +6,7 @@ import io.autodidact.loop.Recipe;
 import io.autodidact.loop.Rollout;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * STaR / rejection-sampling fine-tuning / ReST-EM, one loop by options (Zelikman et al. 2022; Yuan et
@@ -24,19 +25,13 @@ import java.util.Map;
 public final class Star implements Recipe {
     public static final String NAME = "star";
 
-    public static final List<OptionDoc> OPTIONS = List.of(
-            new OptionDoc("samples", "integer", 8, "K: completions sampled per problem"),
-            new OptionDoc("temperature", "number", 1.0, "sampling temperature"),
-            new OptionDoc("max_per_problem", "integer", 1, "m: distinct correct completions kept per problem"),
-            new OptionDoc("train_steps", "integer", 300, "optimizer steps per iteration"),
-            new OptionDoc("batch_size", "integer", 128, "rows per optimizer step"),
-            new OptionDoc("lr", "number", 1e-3, "AdamW peak learning rate"),
-            new OptionDoc("warmup_steps", "integer", 30, "linear warmup steps"),
-            new OptionDoc("lr_schedule", "string", "cosine", "cosine | constant | wsd"),
-            new OptionDoc("demonstration_mix", "number", 0.5, "fraction of each batch drawn from the bootstrap demonstrations"),
-            new OptionDoc("restart_from_base", "boolean", false, "true: ReST-EM (fine-tune the base each iteration); false: continue"),
-            new OptionDoc("rationalize", "boolean", false, "STaR rationalization: resample problems with no correct sample with the answer as a hint"),
-            new OptionDoc("rationalize_samples", "integer", 0, "samples per failed problem when rationalizing (0 = samples)"));
+    public static final List<OptionDoc> OPTIONS = Stream.of(
+            List.of(new OptionDoc("samples", "integer", 8, "K: completions sampled per problem"),
+                    new OptionDoc("temperature", "number", 1.0, "sampling temperature"),
+                    new OptionDoc("max_per_problem", "integer", 1, "m: distinct correct completions kept per problem")),
+            RecipeOptions.finetuningDocs("true: ReST-EM (fine-tune the base each iteration); false: continue"),
+            List.of(new OptionDoc("rationalize", "boolean", false, "STaR rationalization: resample problems with no correct sample with the answer as a hint"),
+                    new OptionDoc("rationalize_samples", "integer", 0, "samples per failed problem when rationalizing (0 = samples)"))).flatMap(List::stream).toList();
 
     private final int samples;
     private final double temperature;
