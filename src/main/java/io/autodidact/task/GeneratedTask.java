@@ -27,6 +27,19 @@ abstract sealed class GeneratedTask implements BuiltInTask permits Multiplicatio
     // Consecutive draws outside the held-out pool after which the pool counts as empty: a task design error.
     private static final int EMPTY_AFTER = 1_000_000;
 
+    /**
+     * What names a generated task and its problems.
+     *
+     * @param idPrefix the short prefix of problem ids, e.g. {@code mul}
+     * @param evalSeed fixed forever: eval sets must be the same in every run and version so results stay comparable
+     * @param evalSetFormat the name of the eval set of a difficulty, {@code %d} standing for it (no other digits), e.g. {@code %d-digit}
+     */
+    record Identity(String name, String alphabet, List<String> categories, String idPrefix, long evalSeed, String evalSetFormat) {
+        Identity {
+            categories = List.copyOf(categories);
+        }
+    }
+
     /** One worked problem: the prompt, the completion to imitate (scratchpad and final answer), the answer, the category. */
     record Instance(String prompt, String completion, String answer, String category) {
         Instance {
@@ -37,19 +50,16 @@ abstract sealed class GeneratedTask implements BuiltInTask permits Multiplicatio
         }
     }
 
-    private final String name, alphabet;
-    private final List<String> categories;
+    private final Identity identity;
     private final int maxDifficulty;
     private final DifficultyMix seedMix;
     private final Reward verifier;
 
-    GeneratedTask(String name, String alphabet, List<String> categories, int maxDifficulty, DifficultyMix seedMix) {
-        this.name = name;
-        this.alphabet = alphabet;
-        this.categories = List.copyOf(categories);
+    GeneratedTask(Identity identity, int maxDifficulty, DifficultyMix seedMix) {
+        this.identity = identity;
         this.maxDifficulty = maxDifficulty;
-        this.seedMix = seedMix.within(name, maxDifficulty);
-        this.verifier = new FinalAnswerVerifier(name, this::answerOf);
+        this.seedMix = seedMix.within(identity.name(), maxDifficulty);
+        this.verifier = new FinalAnswerVerifier(identity.name(), this::answerOf);
     }
 
     /** {@code value} of the task's size option when it lies in {@code min..max}; otherwise an error naming the option and the range. */
@@ -62,28 +72,19 @@ abstract sealed class GeneratedTask implements BuiltInTask permits Multiplicatio
     /** A random problem of exactly this difficulty (held out or not; the caller filters). */
     abstract Instance draw(SplitMix64 random, int difficulty);
 
-    /** The short prefix of problem ids, e.g. {@code mul}. */
-    abstract String idPrefix();
-
-    /** Fixed forever: eval sets must be the same in every run and version so results stay comparable. */
-    abstract long evalSeed();
-
-    /** The name of the eval set of a difficulty; it contains no digits other than the difficulty's. */
-    abstract String evalSetName(int difficulty);
-
     @Override
     public final String name() {
-        return name;
+        return identity.name();
     }
 
     @Override
     public final String alphabet() {
-        return alphabet;
+        return identity.alphabet();
     }
 
     @Override
     public final List<String> categories() {
-        return categories;
+        return identity.categories();
     }
 
     @Override
@@ -116,7 +117,7 @@ abstract sealed class GeneratedTask implements BuiltInTask permits Multiplicatio
         List<Problem> problems = new ArrayList<>(count);
         for (int n = 0; n < count; n++) {
             int d = random.between(minDifficulty, maxDifficulty);
-            problems.add(problem(idPrefix() + "-" + seed + "-" + n, training(random, d), d));
+            problems.add(problem(identity.idPrefix() + "-" + seed + "-" + n, training(random, d), d));
         }
         return List.copyOf(problems);
     }
@@ -125,7 +126,7 @@ abstract sealed class GeneratedTask implements BuiltInTask permits Multiplicatio
     public final List<Problem> evalSet(int difficulty, int count) {
         checkCount(count);
         checkDifficulties("eval difficulty", difficulty, difficulty);
-        SplitMix64 random = new SplitMix64(evalSeed() + difficulty);
+        SplitMix64 random = new SplitMix64(identity.evalSeed() + difficulty);
         Set<String> used = new HashSet<>();
         List<Problem> problems = new ArrayList<>(count);
         int repeats = 0, outside = 0;
@@ -145,7 +146,7 @@ abstract sealed class GeneratedTask implements BuiltInTask permits Multiplicatio
                 continue;
             }
             repeats = 0;
-            problems.add(problem(idPrefix() + "-eval-" + difficulty + "-" + problems.size(), i, difficulty));
+            problems.add(problem(identity.idPrefix() + "-eval-" + difficulty + "-" + problems.size(), i, difficulty));
         }
         return List.copyOf(problems);
     }
@@ -153,7 +154,7 @@ abstract sealed class GeneratedTask implements BuiltInTask permits Multiplicatio
     @Override
     public final List<EvalSet> evalSets(int countPerSet) {
         List<EvalSet> sets = new ArrayList<>(maxDifficulty);
-        for (int d = 1; d <= maxDifficulty; d++) sets.add(new EvalSet(evalSetName(d), evalSet(d, countPerSet)));
+        for (int d = 1; d <= maxDifficulty; d++) sets.add(new EvalSet(identity.evalSetFormat().formatted(d), evalSet(d, countPerSet)));
         return List.copyOf(sets);
     }
 

@@ -29,11 +29,13 @@ public final class MultiplicationTask extends GeneratedTask {
     /** The product of a 17-digit number and a digit still fits in a long. */
     public static final int MAX_WIDTH = 17;
     private static final int MIN_MULTIPLIER = 2;
+    // The eval seed is fixed forever: eval sets must be the same in every run and version so results stay comparable.
+    private static final Identity IDENTITY = new Identity(NAME, ALPHABET, multipliers(), "mul", 0x5EED_3A17_0000L, "%d-digit");
 
     private final int width;
 
     public MultiplicationTask(int width, DifficultyMix seedMix) {
-        super(NAME, ALPHABET, multipliers(), sizeOption(NAME, "width", width, 1, MAX_WIDTH), seedMix);
+        super(IDENTITY, sizeOption(NAME, "width", width, 1, MAX_WIDTH), seedMix);
         this.width = width;
     }
 
@@ -78,20 +80,5 @@ public final class MultiplicationTask extends GeneratedTask {
         }
         out.append('>').append(Digits.reversed(a * m, width + 1));
         return new Instance(prompt, out.toString(), Long.toString(a * m), "x" + m);
-    }
-
-    @Override
-    String idPrefix() {
-        return "mul";
-    }
-
-    @Override
-    long evalSeed() {
-        return 0x5EED_3A17_0000L;
-    }
-
-    @Override
-    String evalSetName(int difficulty) {
-        return difficulty + "-digit";
     }
 }
