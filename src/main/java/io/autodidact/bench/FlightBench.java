@@ -7,12 +7,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.autodidact.flight.FlightConfig;
 import io.autodidact.flight.FlightService;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import io.autodidact.loop.Rollout;
 import io.autodidact.store.RolloutFiles;
 import io.autodidact.store.RunDirectory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,8 +44,8 @@ import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.CallOptions;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightGrpcUtils;
 import org.apache.arrow.flight.FlightStream;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.SyncPutListener;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.flight.auth2.BearerCredentialWriter;
@@ -100,36 +103,59 @@ public final class FlightBench {
 
             FlightConfig config = FlightConfig.of(List.of(TOKEN)).withHost("localhost").withPort(0)
                     .withRoots(runs, o.dataDir().resolve("datasets"));
-            try (FlightService service = FlightService.start(config);
-                    FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("localhost", service.port())).build()) {
-                doGet(client, "runs/" + RUN + "/rollouts/1"); // warm-up: JIT, connections, page cache
-                Measure get1 = time(() -> doGet(client, "runs/" + RUN + "/rollouts"));
-                log.accept("DoGet, 1 stream: " + get1);
-                Measure getN = concurrently(o.streams(), i -> () -> doGet(client, "runs/" + RUN + "/rollouts/" + (i + 1)));
-                log.accept("DoGet, " + o.streams() + " streams: " + getN);
-                Measure put1 = time(() -> doPut(client, allocator, parts, "put-all"));
-                log.accept("DoPut, 1 stream: " + put1);
-                List<List<Path>> byIteration = byIteration(parts, o.streams());
-                Measure putN = concurrently(o.streams(), i -> () -> doPut(client, allocator, byIteration.get(i), "put-" + i));
-                log.accept("DoPut, " + o.streams() + " streams: " + putN);
-                r.put("doget_gb_per_s", get1.gbPerSecond());
-                r.put("doget_4streams_gb_per_s", getN.gbPerSecond());
-                r.put("doput_gb_per_s", put1.gbPerSecond());
-                r.put("doput_4streams_gb_per_s", putN.gbPerSecond());
-                r.put("arrow_bytes", get1.bytes());
-                r.put("doget_seconds", get1.seconds());
-
+            try (FlightService service = FlightService.start(config)) {
+                // The client's HTTP/2 window as large as the server's: with gRPC's default 1 MiB a loopback DoGet keeps
+                // waiting for window updates. Any client can set it; pyarrow's (C++ gRPC) grows its window by BDP probing.
+                ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", service.port()).usePlaintext()
+                        .flowControlWindow(FlightService.FLOW_WINDOW).maxInboundMessageSize(Integer.MAX_VALUE).build();
+                try (FlightClient client = FlightGrpcUtils.createFlightClient(allocator, channel)) {
+                    DoGetReader reader = new DoGetReader(channel, TOKEN, allocator);
+                    String all = "runs/" + RUN + "/rollouts";
+                    // Warm-up, a whole DoGet with each client: JIT (one iteration's worth left the reader half-compiled on 2
+                    // busy cores), connections, page cache.
+                    doGet(reader, all);
+                    doGet(client, all);
+                    Measure get1 = time(() -> doGet(reader, all));
+                    log.accept("DoGet, 1 stream: " + get1);
+                    Measure getN = concurrently(o.streams(), i -> () -> doGet(reader, all + "/" + (i + 1)));
+                    log.accept("DoGet, " + o.streams() + " streams: " + getN);
+                    Measure getStock = time(() -> doGet(client, all));
+                    log.accept("DoGet, 1 stream, Arrow's FlightClient: " + getStock);
+                    if (getStock.bytes() != get1.bytes())
+                        throw new IllegalStateException("FlightClient received " + getStock.bytes() + " Arrow bytes but the bench's reader "
+                                + get1.bytes() + "; the reader is wrong");
+                    Measure put1 = time(() -> doPut(client, allocator, parts, "put-all"));
+                    log.accept("DoPut, 1 stream: " + put1);
+                    List<List<Path>> byIteration = byIteration(parts, o.streams());
+                    Measure putN = concurrently(o.streams(), i -> () -> doPut(client, allocator, byIteration.get(i), "put-" + i));
+                    log.accept("DoPut, " + o.streams() + " streams: " + putN);
+                    r.put("doget_gb_per_s", get1.gbPerSecond());
+                    r.put("doget_4streams_gb_per_s", getN.gbPerSecond());
+                    r.put("doget_flightclient_gb_per_s", getStock.gbPerSecond());
+                    r.put("doput_gb_per_s", put1.gbPerSecond());
+                    r.put("doput_4streams_gb_per_s", putN.gbPerSecond());
+                    r.put("doget_cpu_s_per_gb", get1.cpuPerGb());
+                    r.put("doget_flightclient_cpu_s_per_gb", getStock.cpuPerGb());
+                    r.put("doput_cpu_s_per_gb", put1.cpuPerGb());
+                    r.put("arrow_bytes", get1.bytes());
+                    r.put("doget_seconds", get1.seconds());
+                } finally {
+                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                }
+                long arrowBytes = (Long) r.get("arrow_bytes");
+                double getRate = (Double) r.get("doget_gb_per_s");
                 Measure json = jsonOverHttp(runs.resolve(RUN), allocator, true);
                 log.accept("JSON over HTTP (Jackson both sides): " + json);
                 Measure jsonWire = jsonOverHttp(runs.resolve(RUN), allocator, false);
                 log.accept("JSON over HTTP, client reads bytes without parsing: " + jsonWire);
                 // JSON rates are in Arrow bytes of the same rollouts, so the ratio is the ratio of times.
-                double jsonRate = get1.bytes() / json.seconds() / 1e9;
+                double jsonRate = arrowBytes / json.seconds() / 1e9;
                 r.put("json_gb_per_s", jsonRate);
-                r.put("json_unparsed_gb_per_s", get1.bytes() / jsonWire.seconds() / 1e9);
+                r.put("json_unparsed_gb_per_s", arrowBytes / jsonWire.seconds() / 1e9);
+                r.put("json_cpu_s_per_gb", json.cpuSeconds() / (arrowBytes / 1e9));
                 r.put("json_wire_bytes", json.bytes());
                 r.put("json_seconds", json.seconds());
-                r.put("flight_vs_json_ratio", get1.gbPerSecond() / jsonRate);
+                r.put("flight_vs_json_ratio", getRate / jsonRate);
             }
         } finally {
             deleteTree(o.dataDir());
@@ -137,42 +163,59 @@ public final class FlightBench {
         return r;
     }
 
-    /** Bytes moved and the wall time it took. */
-    record Measure(long bytes, double seconds) {
+    /** Bytes moved, the wall time it took and the CPU time the whole process (server and client) spent meanwhile. */
+    record Measure(long bytes, double seconds, double cpuSeconds) {
         double gbPerSecond() {
             return bytes / seconds / 1e9;
         }
 
+        double cpuPerGb() {
+            return cpuSeconds / (bytes / 1e9);
+        }
+
         @Override
         public String toString() {
-            return String.format("%.2f GB in %.2f s = %.3f GB/s", bytes / 1e9, seconds, gbPerSecond());
+            return String.format("%.2f GB in %.2f s = %.3f GB/s, %.2f CPU-s/GB", bytes / 1e9, seconds, gbPerSecond(), cpuPerGb());
         }
     }
 
+    private static double cpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+    }
+
     private static Measure time(Callable<Long> work) throws Exception {
+        double cpu = cpuSeconds();
         long t0 = System.nanoTime();
         long bytes = work.call();
-        return new Measure(bytes, (System.nanoTime() - t0) / 1e9);
+        return new Measure(bytes, (System.nanoTime() - t0) / 1e9, cpuSeconds() - cpu);
     }
 
     private static Measure concurrently(int n, java.util.function.IntFunction<Callable<Long>> work) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(n);
         try {
+            double cpu = cpuSeconds();
             long t0 = System.nanoTime();
             List<Future<Long>> futures = new ArrayList<>();
             for (int i = 0; i < n; i++) futures.add(pool.submit(work.apply(i)));
             long bytes = 0;
             for (Future<Long> f : futures) bytes += f.get(1, TimeUnit.HOURS);
-            return new Measure(bytes, (System.nanoTime() - t0) / 1e9);
+            return new Measure(bytes, (System.nanoTime() - t0) / 1e9, cpuSeconds() - cpu);
         } finally {
             pool.shutdownNow();
         }
     }
 
+    private static byte[] ticket(String path) {
+        return ("{\"path\": \"" + path + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static long doGet(DoGetReader reader, String path) {
+        return reader.read(ticket(path), 1, TimeUnit.HOURS);
+    }
+
     private static long doGet(FlightClient client, String path) throws Exception {
         long bytes = 0;
-        Ticket ticket = new Ticket(("{\"path\": \"" + path + "\"}").getBytes(StandardCharsets.UTF_8));
-        try (FlightStream stream = client.getStream(ticket, AUTH, CallOptions.timeout(1, TimeUnit.HOURS))) {
+        try (FlightStream stream = client.getStream(new Ticket(ticket(path)), AUTH, CallOptions.timeout(1, TimeUnit.HOURS))) {
             while (stream.next()) bytes += dataBytes(stream.getRoot());
         }
         return bytes;
@@ -252,6 +295,7 @@ public final class FlightBench {
         server.start();
         try (HttpClient http = HttpClient.newHttpClient()) {
             URI uri = URI.create("http://localhost:" + server.getAddress().getPort() + "/runs/" + RUN + "/rollouts");
+            double cpu = cpuSeconds();
             long t0 = System.nanoTime();
             HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
             CountingStream in = new CountingStream(response.body());
@@ -268,7 +312,7 @@ public final class FlightBench {
                 in.transferTo(OutputStream.nullOutputStream());
             }
             in.close();
-            return new Measure(in.count, (System.nanoTime() - t0) / 1e9);
+            return new Measure(in.count, (System.nanoTime() - t0) / 1e9, cpuSeconds() - cpu);
         } finally {
             server.stop(0);
             ((ExecutorService) server.getExecutor()).shutdownNow();

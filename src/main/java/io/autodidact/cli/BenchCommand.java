@@ -175,8 +175,9 @@ final class BenchCommand implements Callable<Integer> {
                 System.err::println);
         BenchTable table = new BenchTable("flight", "bench flight: Arrow Flight data plane vs JSON over HTTP, loopback, "
                 + String.format("%.2f GB of rollouts (%s rows)", ((Number) r.get("arrow_bytes")).doubleValue() / 1e9, r.get("rows")));
-        for (String key : List.of("doget_gb_per_s", "doget_4streams_gb_per_s", "doput_gb_per_s", "doput_4streams_gb_per_s",
-                "json_gb_per_s", "json_unparsed_gb_per_s", "flight_vs_json_ratio"))
+        for (String key : List.of("doget_gb_per_s", "doget_4streams_gb_per_s", "doget_flightclient_gb_per_s", "doput_gb_per_s",
+                "doput_4streams_gb_per_s", "json_gb_per_s", "json_unparsed_gb_per_s", "flight_vs_json_ratio", "doget_cpu_s_per_gb",
+                "doget_flightclient_cpu_s_per_gb", "doput_cpu_s_per_gb", "json_cpu_s_per_gb"))
             table.metric(key, r.get(key));
         table.note("rows", r.get("rows")).note("parts", r.get("parts")).note("file_bytes", r.get("file_bytes"))
                 .note("arrow_bytes", r.get("arrow_bytes")).note("json_wire_bytes", r.get("json_wire_bytes"))
@@ -184,6 +185,7 @@ final class BenchCommand implements Callable<Integer> {
         System.out.println("bench flight (GB/s of Arrow rollout data, loopback; JSON rates are the same rollouts per second)");
         System.out.printf("  %-34s %8.3f%n", "DoGet, 1 stream", r.get("doget_gb_per_s"));
         System.out.printf("  %-34s %8.3f%n", "DoGet, " + streams + " streams", r.get("doget_4streams_gb_per_s"));
+        System.out.printf("  %-34s %8.3f%n", "DoGet, 1 stream, Arrow FlightClient", r.get("doget_flightclient_gb_per_s"));
         System.out.printf("  %-34s %8.3f%n", "DoPut, 1 stream", r.get("doput_gb_per_s"));
         System.out.printf("  %-34s %8.3f%n", "DoPut, " + streams + " streams", r.get("doput_4streams_gb_per_s"));
         System.out.printf("  %-34s %8.3f%n", "JSON over HTTP (Jackson, parsed)", r.get("json_gb_per_s"));
