@@ -147,7 +147,7 @@ public final class Checkpoints {
                         a = mapped.duplicate();
                     }
                 } else {
-                    a = manager.create(weights.toFloatArray(name), shape);
+                    a = NativeArrays.of(manager, weights.toFloatArray(name), shape);
                 }
                 arrays.put(name, a);
             }

@@ -244,15 +244,15 @@ public final class DjlEngine implements PolicyEngine {
         try (NDScope chunkScope = new NDScope(); NDManager scratch = manager.newSubManager()) {
             chunkScope.suppressNotUsedWarning();
             KvCache cache = new KvCache(scratch, model.config(), b, capacity);
-            NDArray maskAll = scratch.create(keyMask, new Shape(b, capacity));
+            NDArray maskAll = NativeArrays.of(scratch, keyMask, new Shape(b, capacity));
             int offset = 0, stepLength = longest;
             long[] stepTokens = tokens, stepPositions = positions;
             while (active > 0) {
                 float[] logits;
                 try (NDScope step = new NDScope()) {
                     step.suppressNotUsedWarning();
-                    NDArray x = scratch.create(stepTokens, new Shape(b, stepLength));
-                    NDArray pos = scratch.create(stepPositions, new Shape(b, stepLength));
+                    NDArray x = NativeArrays.of(scratch, stepTokens, new Shape(b, stepLength));
+                    NDArray pos = NativeArrays.of(scratch, stepPositions, new Shape(b, stepLength));
                     NDArray mask = maskAll.get(new NDIndex(":, :{}", offset + stepLength));
                     NDArray out = model.forward(x, pos, mask, cache, offset);
                     logits = out.get(new NDIndex(":, -1, :")).toFloatArray();
@@ -388,7 +388,7 @@ public final class DjlEngine implements PolicyEngine {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             Shape shape = new Shape(rows.size(), t);
-            return model.forward(manager.create(ids, shape), manager.create(pos, shape), manager.create(keys, shape), null, 0).toFloatArray();
+            return model.forward(NativeArrays.of(manager, ids, shape), NativeArrays.of(manager, pos, shape), NativeArrays.of(manager, keys, shape), null, 0).toFloatArray();
         }
     }
 
@@ -425,8 +425,8 @@ public final class DjlEngine implements PolicyEngine {
             }
         }
         NDManager m = manager;
-        return new Packed(m.create(tokens, new Shape(b, t)), m.create(positions, new Shape(b, t)), m.create(keys, new Shape(b, t)),
-                m.create(targets, new Shape(b, t - 1, 1)), m.create(weights, new Shape(b, t - 1)), b, t, count);
+        return new Packed(NativeArrays.of(m, tokens, new Shape(b, t)), NativeArrays.of(m, positions, new Shape(b, t)), NativeArrays.of(m, keys, new Shape(b, t)),
+                NativeArrays.of(m, targets, new Shape(b, t - 1, 1)), NativeArrays.of(m, weights, new Shape(b, t - 1)), b, t, count);
     }
 
     /** log p(token[j+1] | tokens[..j]) for every row and position j, shape [B, T-1]. */

@@ -41,8 +41,8 @@ public final class LlamaModel implements AutoCloseable {
         this.weights = weights;
         float[][] tables = ropeTables(config);
         int rows = config.maxPositionEmbeddings(), d = config.headDim();
-        this.cos = manager.create(tables[0], new Shape(rows, d));
-        this.sin = manager.create(tables[1], new Shape(rows, d));
+        this.cos = NativeArrays.of(manager, tables[0], new Shape(rows, d));
+        this.sin = NativeArrays.of(manager, tables[1], new Shape(rows, d));
     }
 
     /**
@@ -62,7 +62,7 @@ public final class LlamaModel implements AutoCloseable {
                 java.util.SplittableRandom random = new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ name.hashCode());
                 float[] values = new float[Math.toIntExact(shape.size())];
                 for (int i = 0; i < values.length; i++) values[i] = (float) (0.02 * random.nextGaussian());
-                a = manager.create(values, shape);
+                a = NativeArrays.of(manager, values, shape);
             }
             w.put(name, a);
         }
@@ -219,8 +219,7 @@ public final class LlamaModel implements AutoCloseable {
             // Grouped-query attention without copying K/V: the g query heads that share a KV head are
             // stacked along the time axis, so one matmul per KV head serves them all.
             NDArray qg = q.reshape(b, nkv, g * t, hd);
-            NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).reshape(b, nkv, g, t, span)
-                    .mul(1.0 / Math.sqrt(hd)).add(mask).softmax(-1).reshape(b, nkv, g * t, span);
+            NDArray scores = NativeArrays.mul(qg.matMul(k.transpose(0, 1, 3, 2)).reshape(b, nkv, g, t, span), 1.0 / Math.sqrt(hd)).add(mask).softmax(-1).reshape(b, nkv, g * t, span);
             NDArray att = scores.matMul(v).reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) nh * hd);
             x = x.add(linear(att, p + "self_attn.o_proj", training));
             NDArray h2 = rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"));
@@ -262,7 +261,7 @@ public final class LlamaModel implements AutoCloseable {
         for (int i = 0; i < t; i++)
             for (int s = 0; s < span; s++) causal[(int) (i * span + s)] = s <= offset + i ? 0f : MASKED;
         NDManager m = keyMask.getManager();
-        NDArray c = m.create(causal, new Shape(1, 1, 1, t, span));
+        NDArray c = NativeArrays.of(m, causal, new Shape(1, 1, 1, t, span));
         NDArray pad = keyMask.toType(DataType.FLOAT32, false).sub(1).mul(-MASKED).reshape(b, 1, 1, 1, span);
         return c.add(pad);
     }

@@ -54,7 +54,7 @@ final class LoraAdapters implements AutoCloseable {
             double bound = 1 / Math.sqrt(in);
             float[] a = new float[Math.toIntExact(shape.size())];
             for (int i = 0; i < a.length; i++) a[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
-            t.put(e.getKey(), manager.create(a, shape));
+            t.put(e.getKey(), NativeArrays.of(manager, a, shape));
         }
         return new LoraAdapters(Optional.of(lora), t);
     }
@@ -99,12 +99,12 @@ final class LoraAdapters implements AutoCloseable {
         LoraConfig c = config.orElseThrow();
         NDArray in = training && c.dropout() > 0 ? Dropout.dropout(x, (float) c.dropout(), true).singletonOrThrow() : x;
         NDArray down = Linear.linear(in, tensors.get(module + A), null).singletonOrThrow();
-        return Linear.linear(down, tensors.get(module + B), null).singletonOrThrow().mul(c.scale());
+        return NativeArrays.mul(Linear.linear(down, tensors.get(module + B), null).singletonOrThrow(), c.scale());
     }
 
     /** {@code (alpha / rank) B A}: what the adapter adds to the weight of {@code module} (a new array). */
     NDArray update(String module) {
-        return tensors.get(module + B).matMul(tensors.get(module + A)).mul(config.orElseThrow().scale());
+        return NativeArrays.mul(tensors.get(module + B).matMul(tensors.get(module + A)), config.orElseThrow().scale());
     }
 
     /** {@code W + (alpha / rank) B A} for the projection {@code module} (a new array). */

@@ -144,7 +144,7 @@ public final class PeftAdapters {
                 if (!shape.equals(e.getValue()))
                     throw new IllegalArgumentException(file + ": tensor '" + name + "' has shape " + shape + " but r = " + c.rank()
                             + " and the model imply " + e.getValue());
-                tensors.put(e.getKey(), manager.create(st.toFloatArray(name), shape));
+                tensors.put(e.getKey(), NativeArrays.of(manager, st.toFloatArray(name), shape));
             }
         } catch (RuntimeException e) {
             tensors.values().forEach(NDArray::close);

@@ -1,5 +1,6 @@
 package io.autodidact.engine.djl.kernels;
 
+import io.autodidact.engine.djl.NativeArrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.index.NDIndex;
@@ -26,10 +27,10 @@ public final class ArrayBridge {
     @HostAccess.Export public NDArray addScalar(NDArray a, double s) { return a.add((float) s); }
     @HostAccess.Export public NDArray subScalar(NDArray a, double s) { return a.sub((float) s); }
     @HostAccess.Export public NDArray rsubScalar(NDArray a, double s) { return a.neg().add((float) s); }
-    @HostAccess.Export public NDArray mulScalar(NDArray a, double s) { return a.mul((float) s); }
-    @HostAccess.Export public NDArray divScalar(NDArray a, double s) { return a.div((float) s); }
-    @HostAccess.Export public NDArray rdivScalar(NDArray a, double s) { return a.getNDArrayInternal().rdiv((float) s); }
-    @HostAccess.Export public NDArray powScalar(NDArray a, double s) { return a.pow((float) s); }
+    @HostAccess.Export public NDArray mulScalar(NDArray a, double s) { return NativeArrays.mul(a, s); }
+    @HostAccess.Export public NDArray divScalar(NDArray a, double s) { return NativeArrays.div(a, s); }
+    @HostAccess.Export public NDArray rdivScalar(NDArray a, double s) { return NativeArrays.rdiv(a, s); }
+    @HostAccess.Export public NDArray powScalar(NDArray a, double s) { return NativeArrays.pow(a, s); }
     @HostAccess.Export public NDArray neg(NDArray a) { return a.neg(); }
 
     // ------------------------------------------------------------------ elementwise
@@ -42,8 +43,8 @@ public final class ArrayBridge {
     @HostAccess.Export public NDArray clip(NDArray a, double lo, double hi) { return a.clip(lo, hi); }
     @HostAccess.Export public NDArray maximum(NDArray a, NDArray b) { return a.maximum(b); }
     @HostAccess.Export public NDArray minimum(NDArray a, NDArray b) { return a.minimum(b); }
-    @HostAccess.Export public NDArray maximumScalar(NDArray a, double s) { return a.maximum((float) s); }
-    @HostAccess.Export public NDArray minimumScalar(NDArray a, double s) { return a.minimum((float) s); }
+    @HostAccess.Export public NDArray maximumScalar(NDArray a, double s) { return NativeArrays.maximum(a, s); }
+    @HostAccess.Export public NDArray minimumScalar(NDArray a, double s) { return NativeArrays.minimum(a, s); }
     @HostAccess.Export public NDArray where(NDArray condition, NDArray a, NDArray b) { return NDArrays.where(condition, a, b); }
 
     // ------------------------------------------------------------------ comparisons and logic
@@ -88,7 +89,7 @@ public final class ArrayBridge {
     @HostAccess.Export public NDArray maskedMean(NDArray x, NDArray mask, int axis, boolean keepDims) {
         NDArray m = asWeights(mask);
         NDArray count = m.getShape().equals(x.getShape()) ? m : m.mul(x.onesLike());
-        return sum(x.mul(m), axis, keepDims).div(sum(count, axis, keepDims).maximum(1f));
+        return sum(x.mul(m), axis, keepDims).div(NativeArrays.maximum(sum(count, axis, keepDims), 1));
     }
 
     private static NDArray asWeights(NDArray mask) {
@@ -102,7 +103,7 @@ public final class ArrayBridge {
     @HostAccess.Export public NDArray quantile(NDArray a, NDArray mask, double q) {
         float[] values = a.stopGradient().toType(DataType.FLOAT32, false).toFloatArray();
         float[] m = mask.broadcast(a.getShape()).toType(DataType.FLOAT32, false).toFloatArray();
-        return a.getManager().create((float) quantile(values, m, q));
+        return NativeArrays.scalar(a.getManager(), (float) quantile(values, m, q));
     }
 
     /** {@link #quantile(NDArray, NDArray, double)} on plain arrays: the one definition both kernels use. */

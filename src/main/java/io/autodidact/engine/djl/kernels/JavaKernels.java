@@ -3,6 +3,11 @@ package io.autodidact.engine.djl.kernels;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.autodidact.engine.Objective;
+import static io.autodidact.engine.djl.NativeArrays.div;
+import static io.autodidact.engine.djl.NativeArrays.maximum;
+import static io.autodidact.engine.djl.NativeArrays.minimum;
+import static io.autodidact.engine.djl.NativeArrays.mul;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,7 +20,7 @@ public final class JavaKernels implements LossKernel {
     public KernelResult loss(KernelBatch b, Objective o) {
         NDArray logp = tokenLogp(b);
         return switch (o.loss()) {
-            case SFT -> new KernelResult(logp.mul(b.mask()).mul(b.advantages()).sum().neg().div(b.totalTokens()), Map.of());
+            case SFT -> new KernelResult(div(logp.mul(b.mask()).mul(b.advantages()).sum().neg(), b.totalTokens()), Map.of());
             case POLICY_GRADIENT -> policyGradient(b, o, logp);
             case DPO -> dpo(b, o, logp);
         };
@@ -34,10 +39,10 @@ public final class JavaKernels implements LossKernel {
         NDArray ref = b.refLogp().mul(b.mask()).sum(new int[] {1});
         NDArray ratios = seq.sub(ref).reshape(rows / 2, 2);
         NDArray chosen = ratios.get(":, 0"), rejected = ratios.get(":, 1");
-        NDArray margin = chosen.sub(rejected).mul((float) o.beta());
+        NDArray margin = mul(chosen.sub(rejected), o.beta());
         // log sigmoid(x) = min(x, 0) - log(1 + exp(-|x|)), stable for large |x|
-        NDArray logSigmoid = margin.minimum(0f).sub(margin.abs().neg().exp().add(1f).log());
-        NDArray loss = logSigmoid.sum().neg().div(b.totalSequences() / 2f);
+        NDArray logSigmoid = minimum(margin, 0).sub(margin.abs().neg().exp().add(1f).log());
+        NDArray loss = div(logSigmoid.sum().neg(), b.totalSequences() / 2.0);
         Map<String, Double> monitors = new LinkedHashMap<>();
         NDArray m = margin.stopGradient();
         monitors.put("reward_margin", (double) m.mean().getFloat());
@@ -54,7 +59,7 @@ public final class JavaKernels implements LossKernel {
     public static NDArray selfCertainty(NDArray logits, NDArray mask) {
         long v = logits.getShape().get(2);
         NDArray perToken = logits.logSoftmax(-1).mean(new int[] {2}).neg().sub((float) Math.log(v));
-        return perToken.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1f));
+        return perToken.mul(mask).sum(new int[] {1}).div(maximum(mask.sum(new int[] {1}), 1));
     }
 
     static NDArray tokenLogp(KernelBatch b) {
@@ -88,12 +93,12 @@ public final class JavaKernels implements LossKernel {
         if (b.refLogp() != null) {
             NDArray q = b.refLogp().sub(logp);
             kl = q.exp().sub(q).sub(1f);
-            if (o.klCoef() > 0) token = token.add(b.klWeights() == null ? kl.mul((float) o.klCoef()) : kl.mul(b.klWeights()).mul((float) o.klCoef()));
+            if (o.klCoef() > 0) token = token.add(b.klWeights() == null ? mul(kl, o.klCoef()) : mul(kl.mul(b.klWeights()), o.klCoef()));
         } else if (o.klCoef() > 0) throw new IllegalArgumentException("kl_coef " + o.klCoef() + " needs reference log-probabilities");
         NDArray loss = switch (o.averaging()) {
-            case TOKEN -> token.mul(mask).sum().div(b.totalTokens());
-            case SEQUENCE -> token.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1f)).sum().div(b.totalSequences());
-            case CONSTANT -> token.mul(mask).sum().div((float) o.maxLength() * b.totalSequences());
+            case TOKEN -> div(token.mul(mask).sum(), b.totalTokens());
+            case SEQUENCE -> div(token.mul(mask).sum(new int[] {1}).div(maximum(mask.sum(new int[] {1}), 1)).sum(), b.totalSequences());
+            case CONSTANT -> div(token.mul(mask).sum(), (double) o.maxLength() * b.totalSequences());
         };
         double n = Math.max(mask.sum().getFloat(), 1f);
         monitors.put("clip_fraction", clipped.lt(unclipped).toType(DataType.FLOAT32, false).mul(mask).sum().getFloat() / n);

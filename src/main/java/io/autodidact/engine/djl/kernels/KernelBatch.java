@@ -1,5 +1,6 @@
 package io.autodidact.engine.djl.kernels;
 
+import io.autodidact.engine.djl.NativeArrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -62,8 +63,8 @@ public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray
             }
         }
         Shape bt = new Shape(b, t);
-        return new KernelBatch(logits, targets, manager.create(mask, bt), manager.create(adv, new Shape(b, 1)),
-                old == null ? null : manager.create(old, bt), ref == null ? null : manager.create(ref, bt), totalTokens, totalSequences,
-                anyOff ? manager.create(off, new Shape(b, 1)) : null, klw == null ? null : manager.create(klw, new Shape(b, 1)));
+        return new KernelBatch(logits, targets, NativeArrays.of(manager, mask, bt), NativeArrays.of(manager, adv, new Shape(b, 1)),
+                old == null ? null : NativeArrays.of(manager, old, bt), ref == null ? null : NativeArrays.of(manager, ref, bt), totalTokens, totalSequences,
+                anyOff ? NativeArrays.of(manager, off, new Shape(b, 1)) : null, klw == null ? null : NativeArrays.of(manager, klw, new Shape(b, 1)));
     }
 }
