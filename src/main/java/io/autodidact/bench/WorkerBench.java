@@ -92,6 +92,9 @@ public final class WorkerBench {
         log.accept("workers: exchange, " + o.echoRepeats() + " x " + o.rollouts() + " rollouts");
         double[] exchange = exchange(o, engine);
 
+        log.accept("workers: training batches, " + o.trainSteps() + " steps of " + o.trainRows() + " and of " + 4 * o.trainRows() + " rows");
+        double trainHeap = trainAllocation(o, engine);
+
         log.accept("workers: weight sync of " + o.syncShape());
         double[] sync = weightSync(o, engine);
 
@@ -113,6 +116,7 @@ public final class WorkerBench {
                 .metric("exchange_gb_per_s", exchange[0])
                 .metric("exchange_allocated_bytes_per_rollout", exchange[1])
                 .metric("exchange_rollout_bytes", exchange[2])
+                .metric("train_allocated_bytes_per_row", trainHeap)
                 .metric("weight_sync_s_per_100mb", sync[0])
                 .metric("weight_sync_mb", sync[1])
                 .metric("workers_1_tokens_per_s", one)
@@ -190,6 +194,39 @@ public final class WorkerBench {
             double perRollout = allocated / (double) (o.echoRepeats() * (long) o.rollouts());
             return new double[] {bytes / 1e9 / seconds, perRollout, bytes / 2.0 / o.echoRepeats() / o.rollouts()};
         }
+    }
+
+    /**
+     * Heap bytes the training thread allocates per additional row of a training step on the in-process engine: the slope
+     * between steps of {@code trainRows} and of 4 x {@code trainRows} rows, so that a step's fixed cost (libtorch's Java
+     * handles of the forward and backward graph) cancels out and what is left is packing the rows into the model's tensors.
+     * The remote side is not measured this way: its threads are the whole JVM's, where supervision and gRPC drown a slope.
+     */
+    private static double trainAllocation(Options o, EngineOptions engine) {
+        SplittableRandom r = new SplittableRandom(11);
+        List<TrainSequence> rows = new ArrayList<>();
+        for (int i = 0; i < 4 * o.trainRows(); i++) {
+            int n = 24 + r.nextInt(DEMO.context() - 24), start = 8;
+            int[] tokens = new int[n];
+            float[] old = new float[n - start];
+            for (int j = 0; j < n; j++) tokens[j] = r.nextInt(TOKENIZER.vocabSize());
+            for (int j = 0; j < old.length; j++) old[j] = (float) -r.nextDouble(3);
+            rows.add(new TrainSequence(tokens, start, (float) (r.nextDouble() - 0.5), new float[0]).withOldLogprobs(old));
+        }
+        var objective = io.autodidact.engine.Objective.policyGradient(0.2, 0.28, 0, io.autodidact.engine.Objective.Averaging.TOKEN, 0);
+        TrainBatch small = new TrainBatch(rows.subList(0, o.trainRows()), 1e-4, objective), large = new TrainBatch(rows, 1e-4, objective);
+        try (PolicyEngine local = new DjlEngineFactory(engine).create(DEMO, TOKENIZER, 1)) {
+            local.train(small); // warm-up
+            local.train(large);
+            return (allocatedPerStep(local, large, o.trainSteps()) - allocatedPerStep(local, small, o.trainSteps())) / (3.0 * o.trainRows());
+        }
+    }
+
+    private static double allocatedPerStep(PolicyEngine p, TrainBatch batch, int steps) {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long allocated0 = threads.getCurrentThreadAllocatedBytes();
+        for (int s = 0; s < steps; s++) p.train(batch);
+        return (threads.getCurrentThreadAllocatedBytes() - allocated0) / (double) steps;
     }
 
     /** {seconds per 100 MB, MB per sync}: train a step on the trainer, then sample one token on the other worker, which pulls the new weights. */

@@ -220,8 +220,10 @@ final class BenchCommand implements Callable<Integer> {
         table.print(System.out);
         var m = table.toJson();
         System.out.printf("remote overhead per iteration: %.1f%% (goal < 10%%); exchange %.2f GB/s, %.0f heap bytes allocated per rollout;"
-                        + " weight sync %.3f s per 100 MB; generation %.0f tokens/s on 1 worker, %.0f on 2%n",
+                        + " training %.0f heap bytes per extra row; weight sync %.3f s per 100 MB;"
+                        + " generation %.0f tokens/s on 1 worker, %.0f on 2%n",
                 100 * ((Number) m.get("remote_overhead_fraction")).doubleValue(), m.get("exchange_gb_per_s"), m.get("exchange_allocated_bytes_per_rollout"),
+                m.get("train_allocated_bytes_per_row"),
                 m.get("weight_sync_s_per_100mb"), m.get("workers_1_tokens_per_s"), m.get("workers_2_tokens_per_s"));
         System.out.println("wrote " + table.writeJson(out));
         return 0;

@@ -11,7 +11,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Progress bars (with rate and ETA) for long stages, and one table row per finished iteration. Two stages can run at
- * once (with {@code generate.max_staleness: 1} the next iteration generates while this one trains): the bar follows the
+ * once (with {@code generate.max_staleness} of 1 or more later iterations generate while this one trains): the bar follows the
  * stage that started last, and events of the other are not drawn.
  */
 final class ConsoleEvents implements LoopEvents {

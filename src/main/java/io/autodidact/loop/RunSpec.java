@@ -89,16 +89,22 @@ public record RunSpec(
         }
     }
 
-    /** How rollouts are produced and stored: problems per durable part, and the completion budget. */
     /**
-     * @param maxStaleness 0: each iteration samples from the policy the previous one trained; 1: iteration n+1 samples from
-     *                     the policy of n-1 while n trains (generation overlaps training; see docs/workers.md)
+     * How rollouts are produced and stored: problems per durable part, the completion budget, and how far generation may
+     * run ahead of training.
+     *
+     * @param maxStaleness 0: each iteration samples from the policy the previous one trained; N: iteration n may sample from
+     *                     any policy from n-1-N to n-1, so generation runs up to N iterations ahead of training (see
+     *                     docs/workers.md#asynchronous-generation)
      */
     public record GenerateSpec(int partProblems, int maxNewTokens, int maxStaleness) {
+        /** Far enough for any pipeline we know of (AReaL and prime-rl run 1 to 8 behind); each step ahead costs disk, not memory. */
+        public static final int MAX_STALENESS = 16;
+
         public GenerateSpec {
-            if (maxStaleness < 0 || maxStaleness > 1)
-                throw ConfigMap.error("generate.max_staleness", "must be 0 (synchronous) or 1 (generation of iteration n+1 overlaps training of n), got "
-                        + maxStaleness);
+            if (maxStaleness < 0 || maxStaleness > MAX_STALENESS)
+                throw ConfigMap.error("generate.max_staleness", "must be in [0, " + MAX_STALENESS + "] (0: synchronous; N: iteration n samples "
+                        + "from a policy at most N versions older than n-1's), got " + maxStaleness);
         }
 
         public GenerateSpec(int partProblems, int maxNewTokens) {

@@ -149,7 +149,7 @@ public final class RunSpecReader {
 
         ConfigMap g = c.section("generate");
         var generate = new RunSpec.GenerateSpec(g.integer("part_problems", 500, 1, 1_000_000), g.integer("max_new_tokens", 64, 1, 1 << 20),
-                g.integer("max_staleness", 0, 0, 1));
+                g.integer("max_staleness", 0));
         g.finish();
         ConfigMap e = c.section("eval");
         var eval = new RunSpec.EvalSpec(e.integer("per_difficulty", 100, 1, 1_000_000), e.integer("pass_k", 8, 0, 1024),

@@ -77,6 +77,8 @@ public final class LoopRunner {
 
     private PolicyEngine policy;
     private int policyIteration = -1;
+    // The generator running ahead of training, if any: GENERATE stops at its next part once the run has stopped.
+    private volatile Optional<AheadGeneration> aheadRun = Optional.empty();
 
     /** @throws IllegalArgumentException when the recipe cannot work on this workload (e.g. no way to read answers) */
     public LoopRunner(RunDirectory dir, RunSpec spec, Workload workload, Recipe recipe, EngineFactory engines, LoopEvents events) {
@@ -103,27 +105,31 @@ public final class LoopRunner {
         try (BufferAllocator allocator = new RootAllocator()) {
             RolloutFiles rollouts = dir.rollouts(allocator);
             bootstrap();
-            if (!done(0, Stage.EVALUATE)) evaluate(0);
-            for (int it = 1; it <= spec.iterations(); it++) {
-                if (done(it, Stage.EVALUATE)) continue;
-                int current = it;
-                if (!done(it, Stage.PLAN)) plan(it, rollouts, () -> policyAt(current - 1));
-                Recipe planned = recipe.configured(controls(it));
-                List<Problem> problems = problems(it, rollouts);
-                if (!done(it, Stage.GENERATE)) generate(it, planned, problems, rollouts, () -> policyAt(current - 1), it - 1);
-                if (!done(it, Stage.SCORE)) score(it, problems, rollouts);
-                if (!done(it, Stage.SELECT)) select(it, planned, problems, rollouts);
-                if (!done(it, Stage.TRAIN)) {
-                    Optional<AheadGeneration> ahead = generateAhead(it + 1, rollouts);
-                    try {
-                        train(it, planned, rollouts);
-                    } catch (RuntimeException | Error e) {
-                        ahead.ifPresent(AheadGeneration::awaitQuietly);
-                        throw e;
+            Optional<AheadGeneration> ahead = generateAhead(rollouts);
+            aheadRun = ahead;
+            try {
+                if (!done(0, Stage.EVALUATE)) evaluate(0);
+                for (int it = 1; it <= spec.iterations(); it++) {
+                    if (done(it, Stage.EVALUATE)) continue;
+                    int current = it;
+                    if (ahead.isPresent()) {
+                        ahead.get().awaitGenerated(it);
+                    } else {
+                        if (!done(it, Stage.PLAN)) plan(it, rollouts, () -> policyAt(current - 1));
+                        if (!done(it, Stage.GENERATE))
+                            generate(it, recipe.configured(controls(it)), problems(it, rollouts), rollouts, () -> policyAt(current - 1), it - 1);
                     }
-                    ahead.ifPresent(AheadGeneration::join);
+                    Recipe planned = recipe.configured(controls(it));
+                    List<Problem> problems = problems(it, rollouts);
+                    if (!done(it, Stage.SCORE)) score(it, problems, rollouts);
+                    if (!done(it, Stage.SELECT)) select(it, planned, problems, rollouts);
+                    ahead.ifPresent(a -> a.selected(current));
+                    if (!done(it, Stage.TRAIN)) train(it, planned, rollouts);
+                    ahead.ifPresent(a -> a.trained(current));
+                    evaluate(it);
                 }
-                evaluate(it);
+            } finally {
+                ahead.ifPresent(AheadGeneration::stop);
             }
         } finally {
             if (policy != null) policy.close();
@@ -366,6 +372,8 @@ public final class LoopRunner {
                 events.progress(it, Stage.GENERATE, (long) Math.min(problems.size(), (p + 1) * partSize));
                 continue;
             }
+            if (aheadRun.map(AheadGeneration::stopping).orElse(false))
+                throw new java.util.concurrent.CancellationException("run stopped; iteration " + it + " part " + p + " is generated on resume");
             List<int[]> prompts = new ArrayList<>(part.size());
             for (Problem pr : part) prompts.add(engine.tokenizer().encode(pr.prompt()));
             SamplingParams params = recipe.sampling(it, spec.generate().maxNewTokens(), mix(spec.seed(), it, p));
@@ -657,23 +665,57 @@ public final class LoopRunner {
         return recipe.verifiedMonitors(it, selected, verified);
     }
 
-    // ------------------------------------------------------------------ GENERATE ahead (generate.max_staleness: 1)
+    // ------------------------------------------------------------------ GENERATE ahead (generate.max_staleness: N >= 1)
 
     /**
-     * With {@code generate.max_staleness: 1}, PLAN and GENERATE of iteration {@code next} start now, on their own copy of
-     * the policy of {@code next - 2}, while iteration {@code next - 1} trains: samples one policy version stale, which the
-     * policy-gradient ratio already corrects since their logprobs are that policy's. Nothing starts for the last iteration,
-     * a replay, or an iteration whose GENERATE is already done; parts done before a crash are kept, as in GENERATE.
+     * With {@code generate.max_staleness: N}, PLAN and GENERATE run on their own thread ({@link AheadGeneration}), up to N
+     * iterations ahead of training: iteration {@code k} samples from the newest checkpoint trained when it starts, at least
+     * {@code k - 1 - N}, on its own copy of that policy. The policy-gradient ratio already corrects the staleness, since the
+     * rollouts' logprobs are the generating policy's. Nothing runs ahead for a replay; iterations whose GENERATE is done
+     * (before a crash) are skipped and parts done are kept, as in GENERATE.
      */
-    private Optional<AheadGeneration> generateAhead(int next, RolloutFiles rollouts) {
-        if (spec.generate().maxStaleness() < 1 || next > spec.iterations() || replay.isPresent() || done(next, Stage.GENERATE))
-            return Optional.empty();
-        return Optional.of(AheadGeneration.start(next, () -> {
-            try (PolicyEngine stale = engines.load(checkpoint(next - 2))) {
-                if (!done(next, Stage.PLAN)) plan(next, rollouts, () -> stale);
-                generate(next, recipe.configured(controls(next)), problems(next, rollouts), rollouts, () -> stale, next - 2);
+    private Optional<AheadGeneration> generateAhead(RolloutFiles rollouts) {
+        int n = spec.generate().maxStaleness();
+        if (n < 1 || replay.isPresent()) return Optional.empty();
+        int first = 1;
+        while (first <= spec.iterations() && done(first, Stage.GENERATE)) first++;
+        if (first > spec.iterations()) return Optional.empty();
+        int trained = 0, selected = 0;
+        for (int it = 1; it <= spec.iterations(); it++) {
+            if (done(it, Stage.TRAIN)) trained = it;
+            if (done(it, Stage.SELECT)) selected = it;
+        }
+        return Optional.of(AheadGeneration.start(first, spec.iterations(), n, curriculum.isPresent(), trained, selected, new AheadWork(rollouts)));
+    }
+
+    /** The generator's work; it keeps the policy it last sampled from while the next iteration samples from the same version. */
+    private final class AheadWork implements AheadGeneration.Work {
+        private final RolloutFiles rollouts;
+        private PolicyEngine engine;
+        private int version = -1;
+
+        AheadWork(RolloutFiles rollouts) {
+            this.rollouts = rollouts;
+        }
+
+        @Override
+        public void generate(int k, int policyVersion) {
+            if (version != policyVersion) {
+                close();
+                engine = engines.load(checkpoint(policyVersion));
+                version = policyVersion;
             }
-        }));
+            PolicyEngine stale = engine;
+            if (!done(k, Stage.PLAN)) plan(k, rollouts, () -> stale);
+            if (!done(k, Stage.GENERATE)) LoopRunner.this.generate(k, recipe.configured(controls(k)), problems(k, rollouts), rollouts, () -> stale, policyVersion);
+        }
+
+        @Override
+        public void close() {
+            if (engine != null) engine.close();
+            engine = null;
+            version = -1;
+        }
     }
 
     // ------------------------------------------------------------------ TRAIN
@@ -687,10 +729,19 @@ public final class LoopRunner {
         List<TrainSequence> chosen = new ArrayList<>();
         // A pairwise objective trains on (chosen, rejected) rows, kept together: batches draw units of two rows.
         int unit = objective.pairwise() ? 2 : 1;
-        List<Rollout> trained = rollouts.readIteration(it);
+        List<Rollout> generated = new ArrayList<>();
+        Map<String, Double> monitors = new TreeMap<>();
+        StalenessStats staleness = new StalenessStats();
+        for (int p : rollouts.parts(it)) {
+            List<Rollout> part = rollouts.read(it, p);
+            generated.addAll(part);
+            partPolicy(it, p).ifPresent(version -> staleness.add(part, it - 1 - version));
+        }
+        if (spec.generate().maxStaleness() > 0) monitors.putAll(staleness.values());
+        List<Rollout> trained = generated;
         if (objective.pairwise()) {
             trained = new ArrayList<>();
-            for (var pair : PreferencePair.of(rollouts.readIteration(it))) {
+            for (var pair : PreferencePair.of(generated)) {
                 if (pair.chosen().completionTokens().length == 0 || pair.rejected().completionTokens().length == 0) continue;
                 trained.add(pair.chosen());
                 trained.add(pair.rejected());
@@ -715,7 +766,6 @@ public final class LoopRunner {
         int perEpoch = (units + plan.batchSize() - 1) / plan.batchSize();
         int steps = chosen.isEmpty() ? 0 : plan.byEpochs() ? plan.epochs() * perEpoch : plan.steps();
         events.stageStarted(it, Stage.TRAIN, steps, "steps");
-        Map<String, Double> monitors = new TreeMap<>();
         if (steps > 0) {
             SplittableRandom random = new SplittableRandom(mix(spec.seed(), it, -1));
             LrSchedule lr = new LrSchedule(plan.schedule(), plan.lr(), plan.warmupSteps(), steps, 0.2);
@@ -778,6 +828,34 @@ public final class LoopRunner {
             int j = random.nextInt(i + 1), t = a[i];
             a[i] = a[j];
             a[j] = t;
+        }
+    }
+
+    /** The policy version that generated part {@code part} of {@code iteration}, as GENERATE journaled it; empty for a replayed part. */
+    private Optional<Integer> partPolicy(int iteration, int part) {
+        return dir.journal().find(iteration, Stage.GENERATE.name(), part)
+                .flatMap(e -> e.data().get("policy") instanceof Number n ? Optional.of(n.intValue()) : Optional.empty());
+    }
+
+    /**
+     * How stale the rollouts TRAIN learns from are (selected, with a completion): the versions between the policy that
+     * generated each and the one being trained, as mean and max, logged per iteration as {@code train_staleness_*}.
+     */
+    private static final class StalenessStats {
+        private long rows, sum;
+        private int max;
+
+        void add(List<Rollout> part, int staleness) {
+            for (Rollout r : part) {
+                if (!r.selected() || r.completionTokens().length == 0) continue;
+                rows++;
+                sum += staleness;
+                max = Math.max(max, staleness);
+            }
+        }
+
+        Map<String, Double> values() {
+            return rows == 0 ? Map.of() : Map.of("staleness_mean", sum / (double) rows, "staleness_max", (double) max);
         }
     }
 

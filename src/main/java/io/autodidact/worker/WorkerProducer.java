@@ -318,6 +318,7 @@ final class WorkerProducer extends NoOpFlightProducer {
         if (prompts.isEmpty()) throw invalid("generate: the request has no rows; send at least one (prompt_index, sample_index, prompt_tokens)");
         try (VectorSchemaRoot out = VectorSchemaRoot.create(WorkerProtocol.ROLLOUT, allocator)) {
             listener.start(out);
+            listener.setUseZeroCopy(true); // each flush fills fresh buffers (RolloutBatches.write): the sent ones are never reused
             List<Generation> pending = new ArrayList<>();
             locked(() -> {
                 DjlEngine engine = model(body, "model", "generate");
@@ -353,6 +354,7 @@ final class WorkerProducer extends NoOpFlightProducer {
         try (VectorSchemaRoot out = VectorSchemaRoot.create(reader.getSchema(), allocator)) {
             VectorLoader loader = new VectorLoader(out);
             listener.start(out);
+            listener.setUseZeroCopy(true); // each batch is loaded into new buffers: the sent ones are never reused
             while (reader.next()) {
                 try (ArrowRecordBatch batch = new VectorUnloader(reader.getRoot()).getRecordBatch()) {
                     loader.load(batch);

@@ -74,17 +74,17 @@ class LoopRunnerTest {
     }
 
     /**
-     * The resume contract, crash by crash: every (iteration, problem, sample) ends up stored exactly once, the
-     * rollout parts that were durable before the crash are untouched by the resume (finished work is not redone),
-     * and the journal records each stage and part once. Bitwise equality with an independent uninterrupted run is
-     * not asserted: two bootstraps from the same seed occasionally differ in this JVM (an open engine
-     * determinism bug, see the session note), and it must not hide the contract being tested here.
+     * The resume contract, crash by crash: the resumed run ends with the same rollouts, bit for bit (tokens, text,
+     * reward, selection), as an uninterrupted run with the same seed; every (iteration, problem, sample) is stored
+     * exactly once; the rollout parts that were durable before the crash are untouched by the resume (finished work
+     * is not redone); and the journal records each stage and part once.
      */
     @Test
-    void resumesAfterACrashInEveryStageKeepingFinishedWorkAndEveryRolloutExactlyOnce(@TempDir Path tmp) throws Exception {
+    void resumesAfterACrashInEveryStageToTheRolloutsOfAnUninterruptedRunKeepingFinishedWork(@TempDir Path tmp) throws Exception {
         Path reference = tmp.resolve("reference");
         RunLauncher.start(tiny(), reference, ENGINES, LoopEvents.NONE).runner().run();
-        java.util.Set<String> expectedKeys = rolloutSet(reference).keySet();
+        Map<String, String> expected = rolloutSet(reference);
+        Map<String, String> expectedTokens = generated(reference);
 
         List<CrashAt> crashes = List.of(
                 new CrashAt(0, Stage.BOOTSTRAP, 20),
@@ -100,8 +100,10 @@ class LoopRunnerTest {
             assertThrows(Crash.class, () -> first.runner().run(), "crash " + crash);
             Map<String, String> durable = durableSamples(dir);
             RunLauncher.resume(dir, spec -> ENGINES, LoopEvents.NONE).runner().run();
-            assertEquals(expectedKeys, rolloutSet(dir).keySet(), "every rollout exactly once after a crash in " + crash);
             Map<String, String> after = generated(dir);
+            assertEquals(expected.keySet(), rolloutSet(dir).keySet(), "every rollout exactly once after a crash in " + crash);
+            assertEquals(expected, rolloutSet(dir), "text, reward and selection as uninterrupted after a crash in " + crash);
+            assertEquals(expectedTokens, after, "tokens as uninterrupted after a crash in " + crash);
             for (var e : durable.entrySet())
                 assertEquals(e.getValue(), after.get(e.getKey()), e.getKey() + " was regenerated after a crash in " + crash);
             List<String> lines = Files.readAllLines(dir.resolve("journal.jsonl")).stream()
@@ -135,7 +137,7 @@ class LoopRunnerTest {
     }
 
     @Test
-    void resumesAfterKillMinus9KeepingFinishedWorkAndEveryRolloutExactlyOnce(@TempDir Path tmp) throws Exception {
+    void resumesAfterKillMinus9ToTheRolloutsOfAnUninterruptedRunKeepingFinishedWork(@TempDir Path tmp) throws Exception {
         Path reference = tmp.resolve("reference");
         RunLauncher.start(tiny(), reference, ENGINES, LoopEvents.NONE).runner().run();
 
@@ -164,7 +166,9 @@ class LoopRunnerTest {
         assertFalse(durable.isEmpty(), "at least one part was durable when the process was killed");
         RunLauncher.resume(dir, spec -> ENGINES, LoopEvents.NONE).runner().run();
         assertEquals(rolloutSet(reference).keySet(), rolloutSet(dir).keySet(), "every rollout exactly once");
+        assertEquals(rolloutSet(reference), rolloutSet(dir), "text, reward and selection as the uninterrupted run (another process)");
         Map<String, String> after = generated(dir);
+        assertEquals(generated(reference), after, "tokens as the uninterrupted run (another process)");
         for (var e : durable.entrySet()) assertEquals(e.getValue(), after.get(e.getKey()), e.getKey() + " was regenerated");
     }
 

@@ -18,6 +18,7 @@ import io.autodidact.engine.Tokenizer;
 import io.autodidact.engine.TrainBatch;
 import io.autodidact.engine.TrainSequence;
 import io.autodidact.engine.djl.kernels.KernelBatch;
+import io.autodidact.engine.djl.kernels.PaddedRows;
 import io.autodidact.engine.djl.kernels.JavaKernels;
 import io.autodidact.engine.djl.kernels.KernelResult;
 import io.autodidact.engine.djl.kernels.Kernels;
@@ -406,27 +407,29 @@ public final class DjlEngine implements PolicyEngine {
         for (TrainSequence s : rows) t = Math.max(t, s.tokens().length);
         if (t > contextLength())
             throw new IllegalArgumentException("a training row has " + t + " tokens; the model's context is " + contextLength());
-        long[] tokens = new long[b * t], positions = new long[b * t], targets = new long[b * (t - 1)];
-        float[] weights = new float[b * (t - 1)], keys = new float[b * t];
+        // Per-row values only (B of them); every [B, T] tensor is built by bulk row copies or by libtorch itself.
+        List<int[]> tokenRows = new ArrayList<>(b);
+        List<float[]> tokenWeights = new ArrayList<>(b);
+        int[] at = new int[b], completion = new int[b];
+        float[] rowWeight = new float[b];
         int count = 0;
         for (int r = 0; r < b; r++) {
             TrainSequence s = rows.get(r);
-            int[] tok = s.tokens();
-            for (int j = 0; j < t; j++) {
-                tokens[r * t + j] = j < tok.length ? tok[j] : tokenizer.padId();
-                positions[r * t + j] = j;
-                keys[r * t + j] = 1f; // right padding only follows real tokens, so causality already hides it
-            }
-            for (int j = s.completionStart(); j < tok.length; j++) {
-                targets[r * (t - 1) + j - 1] = tok[j];
-                float w = s.weight() * (s.tokenWeights().length == 0 ? 1f : s.tokenWeights()[j - s.completionStart()]);
-                weights[r * (t - 1) + j - 1] = w;
-                count++;
-            }
+            tokenRows.add(s.tokens());
+            tokenWeights.add(s.tokenWeights());
+            at[r] = s.completionStart() - 1;
+            completion[r] = s.completionLength();
+            rowWeight[r] = s.weight();
+            count += s.completionLength();
         }
         NDManager m = manager;
-        return new Packed(NativeArrays.of(m, tokens, new Shape(b, t)), NativeArrays.of(m, positions, new Shape(b, t)), NativeArrays.of(m, keys, new Shape(b, t)),
-                NativeArrays.of(m, targets, new Shape(b, t - 1, 1)), NativeArrays.of(m, weights, new Shape(b, t - 1)), b, t, count);
+        NDArray tokens = PaddedRows.ints(m, tokenRows, t, tokenizer.padId()).toType(DataType.INT64, false);
+        NDArray positions = m.arange(0, t, 1, DataType.INT64).reshape(1, t).repeat(0, b);
+        // 1 where a completion token is predicted: targets are 0 and weights 0 elsewhere (prompt and padding).
+        NDArray predicted = PaddedRows.floats(m, java.util.Collections.nCopies(b, new float[0]), at, completion, t - 1);
+        NDArray targets = tokens.get(new NDIndex(":, 1:")).mul(predicted.toType(DataType.INT64, false)).reshape(b, t - 1, 1);
+        NDArray weights = PaddedRows.floats(m, tokenWeights, at, completion, t - 1).mul(NativeArrays.of(m, rowWeight, new Shape(b, 1)));
+        return new Packed(tokens, positions, m.ones(new Shape(b, t)), targets, weights, b, t, count);
     }
 
     /** log p(token[j+1] | tokens[..j]) for every row and position j, shape [B, T-1]. */

@@ -63,7 +63,7 @@ public final class NativeArrays {
     }
 
     /** A copy of {@code aliasing} in libtorch's memory; {@code aliasing} is closed. */
-    static NDArray owned(NDArray aliasing) {
+    public static NDArray owned(NDArray aliasing) {
         try (aliasing) {
             return aliasing.duplicate();
         }

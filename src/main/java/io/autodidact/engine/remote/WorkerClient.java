@@ -120,7 +120,7 @@ final class WorkerClient implements AutoCloseable {
             }
             Columns.setInts((ListVector) request.getVector(2), prompts);
             request.setRowCount(prompts.size());
-            exchange.getWriter().start(request);
+            startZeroCopy(exchange.getWriter(), request);
             exchange.getWriter().putNext();
             exchange.getWriter().completed();
             while (reader.next()) RolloutBatches.read(reader.getRoot(), onRow);
@@ -152,11 +152,11 @@ final class WorkerClient implements AutoCloseable {
                     failed[0] = e;
                 }
             });
-            exchange.getWriter().start(out);
+            startZeroCopy(exchange.getWriter(), out);
             for (int from = 0; from < rows.size(); from += batchRows) {
                 RolloutBatches.write(rows.subList(from, Math.min(rows.size(), from + batchRows)), out);
                 bytes[0] += bodyBytes(out);
-                exchange.getWriter().putNext();
+                putNextWhenReady(exchange.getWriter());
             }
             exchange.getWriter().completed();
             drain.join();
@@ -207,7 +207,7 @@ final class WorkerClient implements AutoCloseable {
             Columns.setInts((ListVector) request.getVector(1), prompts);
             Columns.setInts((ListVector) request.getVector(2), completions);
             request.setRowCount(prompts.size());
-            exchange.getWriter().start(request);
+            startZeroCopy(exchange.getWriter(), request);
             exchange.getWriter().putNext();
             exchange.getWriter().completed();
             FlightStream reader = exchange.getReader();
@@ -256,7 +256,7 @@ final class WorkerClient implements AutoCloseable {
             Columns.setFloats((ListVector) request.getVector(4), rows.stream().map(TrainSequence::oldLogprobs).toList());
             Columns.setFloats((ListVector) request.getVector(5), rows.stream().map(TrainSequence::refLogprobs).toList());
             request.setRowCount(rows.size());
-            exchange.getWriter().start(request);
+            startZeroCopy(exchange.getWriter(), request);
             exchange.getWriter().putNext();
             exchange.getWriter().completed();
             FlightStream reader = exchange.getReader();
@@ -298,7 +298,7 @@ final class WorkerClient implements AutoCloseable {
             while (source.next()) {
                 var data = (org.apache.arrow.vector.VarBinaryVector) root.getVector("data");
                 if (root.getRowCount() > 0) bytes += data.getEndOffset(root.getRowCount() - 1) - data.getStartOffset(0);
-                for (var s : sinks) s.putNext();
+                for (var s : sinks) putNextWhenReady(s);
             }
             for (var s : sinks) s.completed();
             for (var s : sinks) s.getResult();
@@ -309,6 +309,31 @@ final class WorkerClient implements AutoCloseable {
             throw new IllegalStateException("weight sync from worker " + address + " failed: " + e.getMessage(), e);
         }
         return bytes;
+    }
+
+    /**
+     * Starts a request stream whose batches go to gRPC as the Arrow buffers themselves instead of being copied through a
+     * heap array per message (Flight's default). Safe because every batch written here is filled into freshly allocated
+     * buffers ({@code allocateNew}); the message keeps its own reference to the ones it sends.
+     */
+    private static void startZeroCopy(FlightClient.ClientStreamListener writer, VectorSchemaRoot root) {
+        writer.start(root);
+        writer.setUseZeroCopy(true);
+    }
+
+    /**
+     * Writes the next batch once the stream can take it. Flight's client {@code putNext} spins on {@code isReady} while
+     * the flow-control window is full, burning a core (of two, here) and allocating on every turn; this parks between
+     * looks instead. After a second it leaves the wait to Flight's own, which also notices a cancelled call.
+     */
+    private static void putNextWhenReady(FlightClient.ClientStreamListener writer) {
+        long pause = 10_000, waited = 0;
+        while (!writer.isReady() && waited < 1_000_000_000L) {
+            java.util.concurrent.locks.LockSupport.parkNanos(pause);
+            waited += pause;
+            pause = Math.min(pause * 2, 1_000_000);
+        }
+        writer.putNext();
     }
 
     @Override

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.autodidact.engine.TrainSequence;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -35,36 +36,38 @@ public record KernelBatch(NDArray logits, NDArray targets, NDArray mask, NDArray
         this(logits, targets, mask, advantages, oldLogp, refLogp, totalTokens, totalSequences, null);
     }
 
-    /** Packs the per-row values of {@code rows} right-padded to {@code length} tokens (T = length - 1 positions). */
+    /**
+     * Packs the per-row values of {@code rows} right-padded to {@code length} tokens (T = length - 1 positions): the mask
+     * and log-probability rows go into their tensors by one bulk copy per row ({@link PaddedRows}).
+     */
     public static KernelBatch of(NDArray logits, NDArray targets, List<TrainSequence> rows, int length, NDManager manager,
                                  int totalTokens, int totalSequences) {
         int b = rows.size(), t = length - 1;
-        float[] mask = new float[b * t], adv = new float[b], off = new float[b];
-        boolean anyOff = false;
-        float[] old = null, ref = null, klw = null;
-        for (TrainSequence s : rows) {
-            if (s.oldLogprobs().length > 0) old = new float[b * t];
-            if (s.refLogprobs().length > 0) ref = new float[b * t];
-            if (s.klWeight() != 1f) klw = new float[b];
-        }
+        float[] adv = new float[b], off = new float[b], klw = new float[b];
+        int[] at = new int[b], completion = new int[b];
+        boolean anyOff = false, anyOld = false, anyRef = false, anyKl = false;
+        List<float[]> mask = new ArrayList<>(b), old = new ArrayList<>(b), ref = new ArrayList<>(b);
         for (int r = 0; r < b; r++) {
             TrainSequence s = rows.get(r);
             adv[r] = s.weight();
-            if (klw != null) klw[r] = s.klWeight();
+            klw[r] = s.klWeight();
+            anyKl |= s.klWeight() != 1f;
             if (s.offPolicy()) {
                 off[r] = 1;
                 anyOff = true;
             }
-            for (int j = 0; j < s.completionLength(); j++) {
-                int at = r * t + s.completionStart() - 1 + j;
-                mask[at] = s.tokenWeights().length == 0 ? 1f : s.tokenWeights()[j];
-                if (old != null && s.oldLogprobs().length > 0) old[at] = s.oldLogprobs()[j];
-                if (ref != null && s.refLogprobs().length > 0) ref[at] = s.refLogprobs()[j];
-            }
+            at[r] = s.completionStart() - 1;
+            completion[r] = s.completionLength();
+            mask.add(s.tokenWeights());
+            old.add(s.oldLogprobs());
+            ref.add(s.refLogprobs());
+            anyOld |= s.oldLogprobs().length > 0;
+            anyRef |= s.refLogprobs().length > 0;
         }
-        Shape bt = new Shape(b, t);
-        return new KernelBatch(logits, targets, NativeArrays.of(manager, mask, bt), NativeArrays.of(manager, adv, new Shape(b, 1)),
-                old == null ? null : NativeArrays.of(manager, old, bt), ref == null ? null : NativeArrays.of(manager, ref, bt), totalTokens, totalSequences,
-                anyOff ? NativeArrays.of(manager, off, new Shape(b, 1)) : null, klw == null ? null : NativeArrays.of(manager, klw, new Shape(b, 1)));
+        // A row without old or reference log-probabilities among rows with them keeps zeros there, as it always did.
+        int[] none = new int[b];
+        return new KernelBatch(logits, targets, PaddedRows.floats(manager, mask, at, completion, t), NativeArrays.of(manager, adv, new Shape(b, 1)),
+                anyOld ? PaddedRows.floats(manager, old, at, none, t) : null, anyRef ? PaddedRows.floats(manager, ref, at, none, t) : null,
+                totalTokens, totalSequences, anyOff ? NativeArrays.of(manager, off, new Shape(b, 1)) : null, anyKl ? NativeArrays.of(manager, klw, new Shape(b, 1)) : null);
     }
 }
