@@ -41,8 +41,12 @@ def load_tests(sample):
 
 
 def _short(e):
-    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename in ("<program>", "<test>")]
-    where = " (%s line %d)" % (frames[-1].filename, frames[-1].lineno) if frames else ""
+    # walk_tb, not extract_tb: extract_tb looks every frame's source line up through linecache, which in the
+    # sandbox (no file system) fails slowly, and only the file name and line number are wanted here.
+    where = ""
+    for frame, lineno in traceback.walk_tb(e.__traceback__):
+        if frame.f_code.co_filename in ("<program>", "<test>"):
+            where = " (%s line %d)" % (frame.f_code.co_filename, lineno)
     text = str(e)
     return "%s%s%s" % (type(e).__name__, ": " + text[:200] if text else "", where)
 
@@ -119,6 +123,7 @@ def reward(sample):
 _STDIN, _STDOUT, _STDERR = sys.stdin, sys.stdout, sys.stderr
 _BUILTINS = dict(builtins.__dict__)
 _MODULES = dict(sys.modules)
+_MODULES_AFTER_RESTORE = dict(_MODULES)
 _GRADER_DICTS = {}  # filled at the first call
 
 
@@ -134,9 +139,14 @@ def _restore():
     if builtins.__dict__ != _BUILTINS:
         builtins.__dict__.clear()
         builtins.__dict__.update(_BUILTINS)
-    for name, module in _MODULES.items():
-        if sys.modules.get(name) is not module:
-            sys.modules[name] = module
+    global _MODULES_AFTER_RESTORE
+    # One dict comparison (modules compare by identity) instead of a lookup per module: it differs only when
+    # a program imported something new or replaced an entry, and then the slow walk puts the originals back.
+    if sys.modules != _MODULES_AFTER_RESTORE:
+        for name, module in _MODULES.items():
+            if sys.modules.get(name) is not module:
+                sys.modules[name] = module
+        _MODULES_AFTER_RESTORE = dict(sys.modules)
     for module, saved in _GRADER_DICTS.values():
         d = module.__dict__
         if d != saved:

@@ -1,19 +1,14 @@
 package io.autodidact.python;
 
 import java.io.FilterOutputStream;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.EnvironmentAccess;
 import org.graalvm.polyglot.HostAccess;
-import org.graalvm.polyglot.PolyglotAccess;
 import org.graalvm.polyglot.PolyglotException;
-import org.graalvm.polyglot.SandboxPolicy;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
-import org.graalvm.polyglot.io.IOAccess;
 
 /**
  * A GraalPy context for training kernels: trusted product code (ours, or a file the operator named), so no time
@@ -32,24 +27,9 @@ public final class KernelContext implements AutoCloseable {
 
     public KernelContext(PythonRuntime runtime, Object bridge, List<ModuleSource> extraModules) {
         Objects.requireNonNull(bridge, "bridge");
-        this.context = Context.newBuilder("python")
-                .engine(runtime.engine())
-                .sandbox(SandboxPolicy.CONSTRAINED)
-                .out(new FilterOutputStream(System.out)).err(new FilterOutputStream(System.err))
-                .in(InputStream.nullInputStream())
-                .allowHostAccess(HostAccess.CONSTRAINED)
-                .allowHostClassLookup(name -> false)
-                .allowHostClassLoading(false)
-                .allowIO(IOAccess.NONE)
-                .allowCreateProcess(false)
-                .allowCreateThread(false)
-                .allowNativeAccess(false)
-                .allowPolyglotAccess(PolyglotAccess.NONE)
-                .allowEnvironmentAccess(EnvironmentAccess.NONE)
-                .allowInnerContextOptions(false)
-                .build();
+        this.context = GuestContext.open(runtime, new FilterOutputStream(System.out), new FilterOutputStream(System.err), true);
         try {
-            context.eval(Source.newBuilder("python", BundledModules.source(BundledModules.HOST), "<autodidact>/" + BundledModules.HOST).buildLiteral());
+            GuestContext.loadHost(context);
             Value install = context.getBindings("python").getMember("install");
             List<ModuleSource> modules = new ArrayList<>(BundledModules.kernels());
             modules.addAll(extraModules);

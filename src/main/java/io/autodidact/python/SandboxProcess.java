@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * answer within the time limit plus grace, or whose process exits, kills the process and throws
  * {@link PythonCallException}; the pool then starts a new one.
  */
-final class SandboxProcess {
+final class SandboxProcess implements Pool.Member {
     private static final String EOF = "\u0000eof";
     private static final int STDERR_TAIL = 4096;
 
@@ -157,7 +157,8 @@ final class SandboxProcess {
                 + (tail.isEmpty() ? "" : ": " + tail.substring(Math.max(0, Math.max(cut, tail.length() - 300))).strip()));
     }
 
-    boolean dead() {
+    @Override
+    public boolean dead() {
         return dead;
     }
 
@@ -171,7 +172,8 @@ final class SandboxProcess {
     }
 
     /** Closes stdin, so the child exits on its own; kills it if it has not after a second. */
-    void close() {
+    @Override
+    public void close() {
         dead = true;
         try {
             stdin.close();

@@ -1,19 +1,12 @@
 package io.autodidact.python;
 
-import java.io.InputStream;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.EnvironmentAccess;
-import org.graalvm.polyglot.HostAccess;
-import org.graalvm.polyglot.PolyglotAccess;
 import org.graalvm.polyglot.PolyglotException;
-import org.graalvm.polyglot.SandboxPolicy;
-import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
-import org.graalvm.polyglot.io.IOAccess;
 
 /**
  * One GraalPy context with a program loaded, under the strictest configuration SANDBOX.md measured to
@@ -21,7 +14,7 @@ import org.graalvm.polyglot.io.IOAccess;
  * classes, bounded output. A call that outlives its time limit is cancelled with {@code close(true)} from the
  * watchdog thread; the context is then dead and its pool replaces it.
  */
-final class SandboxedContext {
+final class SandboxedContext implements Pool.Member {
     private final Context context;
     private final Value handle;
     private final BoundedOutputStream out;
@@ -33,24 +26,17 @@ final class SandboxedContext {
         this.limits = limits;
         this.out = new BoundedOutputStream(limits.maxOutputBytes());
         this.err = new BoundedOutputStream(limits.maxOutputBytes());
-        this.context = Context.newBuilder("python")
-                .engine(runtime.engine())
-                .sandbox(SandboxPolicy.CONSTRAINED)
-                .out(out).err(err).in(InputStream.nullInputStream())
-                .allowHostAccess(HostAccess.CONSTRAINED)
-                .allowHostClassLookup(name -> false)
-                .allowHostClassLoading(false)
-                .allowIO(IOAccess.NONE)
-                .allowCreateProcess(false)
-                .allowCreateThread(false)
-                .allowNativeAccess(false)
-                .allowPolyglotAccess(PolyglotAccess.NONE)
-                .allowEnvironmentAccess(EnvironmentAccess.NONE)
-                .allowInnerContextOptions(false)
-                .allowValueSharing(false)
-                // No sandbox.MaxCPUTime: GraalPy 25.0.3 community does not know the option (measured); the
-                // wall-time watchdog below is the limit, and it also stops code that sleeps or blocks.
-                .build();
+        // No sandbox.MaxCPUTime: GraalPy 25.0.3 community does not know the option (measured); the wall-time
+        // watchdog below is the limit, and it also stops code that sleeps or blocks.
+        this.context = GuestContext.open(runtime, out, err, false);
+        try {
+            // Our own code, before the timer: on a loaded machine GraalPy's first stdlib imports alone took over
+            // a minute in a fresh child JVM, which the load limit then blamed on the user's module.
+            GuestContext.loadHost(context);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
         // Module-level code runs at load: a `while True` there must not hang the pool either. Generous, since
         // the first imports in a cold JVM run interpreted (measured 5-10 s on two busy cores).
         long loadLimit = Math.max(60_000, 2 * limits.timeout().toMillis());
@@ -60,7 +46,6 @@ final class SandboxedContext {
             close();
         }, loadLimit, TimeUnit.MILLISECONDS);
         try {
-            context.eval(Source.newBuilder("python", BundledModules.source(BundledModules.HOST), "<autodidact>/" + BundledModules.HOST).buildLiteral());
             Value bindings = context.getBindings("python");
             Value install = bindings.getMember("install");
             for (ModuleSource m : program.modules()) install.execute(m.name(), m.fileName(), m.source(), m.isPackage());
@@ -121,11 +106,13 @@ final class SandboxedContext {
     /** Marks a load whose watchdog fired just as it finished. */
     private static final class PolyglotTimeout extends RuntimeException {}
 
-    boolean dead() {
+    @Override
+    public boolean dead() {
         return dead;
     }
 
-    void close() {
+    @Override
+    public void close() {
         dead = true;
         try {
             context.close(true);

@@ -30,7 +30,9 @@ class PythonCodeExecutionTest {
                     program("cheat", "import builtins\nbuiltins.AssertionError = None\nbuiltins.abs = lambda x: 0\ndef add(a, b): return 0", ADD_TESTS),
                     program("after-cheat", "def add(a, b):\n    assert abs(-3) == 3\n    return a + b", ADD_TESTS),
                     program("syntax", "def add(a, b) return a", ADD_TESTS),
-                    program("no-tests", "def add(a, b): return a + b", "[]")));
+                    program("no-tests", "def add(a, b): return a + b", "[]"),
+                    program("swap-module", "import sys\nsys.modules['re'] = None\ndef add(a, b): return 0", ADD_TESTS),
+                    program("after-swap", "import re\ndef add(a, b): return int(re.sub('x', '', str(a + b)))", ADD_TESTS)));
             Score right = scores.get(0);
             assertEquals(1.0, right.reward());
             assertTrue(right.correct());
@@ -52,6 +54,7 @@ class PythonCodeExecutionTest {
             assertEquals(0.0, scores.get(6).reward());
             assertTrue(scores.get(6).message().contains("SyntaxError"), scores.get(6).message());
             assertTrue(scores.get(7).error().contains("no tests"), scores.get(7).toString());
+            assertEquals(1.0, scores.get(9).reward(), "the module table the previous program emptied was restored: " + scores.get(9));
             assertEquals(1, reward.sandboxPids().size(), "all of it in one child process, never in this JVM");
         }
     }
