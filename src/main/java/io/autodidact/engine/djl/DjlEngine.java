@@ -253,8 +253,7 @@ public final class DjlEngine implements PolicyEngine {
                     NDArray x = scratch.create(stepTokens, new Shape(b, stepLength));
                     NDArray pos = scratch.create(stepPositions, new Shape(b, stepLength));
                     NDArray mask = maskAll.get(new NDIndex(":, :{}", offset + stepLength));
-                    NDArray out = model.forward(x, pos, mask, cache, offset);
-                    logits = out.get(new NDIndex(":, -1, :")).toFloatArray();
+                    logits = model.lastLogits(x, pos, mask, cache, offset).toFloatArray();
                 }
                 offset += stepLength;
                 stepTokens = new long[b];
