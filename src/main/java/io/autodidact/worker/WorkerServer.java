@@ -57,7 +57,7 @@ public final class WorkerServer implements AutoCloseable {
 
     public static WorkerServer start(Config config) {
         // Load libtorch before answering anything: the first worker-info must not spend a supervisor's deadline on it.
-        ai.djl.engine.Engine.getInstance();
+        io.autodidact.engine.djl.LibTorch.engine();
         BufferAllocator allocator = new RootAllocator();
         WorkerServer[] self = new WorkerServer[1];
         try {

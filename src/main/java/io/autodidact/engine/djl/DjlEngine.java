@@ -1,6 +1,5 @@
 package io.autodidact.engine.djl;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -76,7 +75,7 @@ public final class DjlEngine implements PolicyEngine {
     }
 
     private static void configureThreads(EngineOptions options) {
-        Engine.getInstance(); // loads libtorch before touching its thread pool
+        LibTorch.engine(); // loads libtorch before touching its thread pool
         if (options.threads() > 0) JniUtils.setNumThreads(options.threads());
         // Sampling and evaluation must never record a graph: only train() turns recording on.
         JniUtils.setGradMode(false);
@@ -255,8 +254,7 @@ public final class DjlEngine implements PolicyEngine {
                     NDArray x = NativeArrays.of(scratch, stepTokens, new Shape(b, stepLength));
                     NDArray pos = NativeArrays.of(scratch, stepPositions, new Shape(b, stepLength));
                     NDArray mask = maskAll.get(new NDIndex(":, :{}", offset + stepLength));
-                    NDArray out = model.forward(x, pos, mask, cache, offset);
-                    logits = out.get(new NDIndex(":, -1, :")).toFloatArray();
+                    logits = model.lastLogits(x, pos, mask, cache, offset).toFloatArray();
                 }
                 offset += stepLength;
                 stepTokens = new long[b];

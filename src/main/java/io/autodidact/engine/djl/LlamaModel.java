@@ -189,6 +189,24 @@ public final class LlamaModel implements AutoCloseable {
 
     /** As {@link #forward(NDArray, NDArray, NDArray, KvCache, int)}; {@code training} turns on the adapters' dropout. */
     NDArray forward(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache, int offset, boolean training) {
+        return head(hidden(tokens, positions, keyMask, cache, offset, training));
+    }
+
+    /**
+     * The logits [B, V] of each row's last position only: what decoding samples from. The head is the largest matmul
+     * of a step (vocab x hidden), so a prompt's other positions are not sent through it.
+     */
+    NDArray lastLogits(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache, int offset) {
+        return head(hidden(tokens, positions, keyMask, cache, offset, false).get(new NDIndex(":, -1, :")));
+    }
+
+    private NDArray head(NDArray x) {
+        NDArray head = config.tieWordEmbeddings() ? weights.get("model.embed_tokens.weight") : weights.get("lm_head.weight");
+        return Linear.linear(x, head, null).singletonOrThrow();
+    }
+
+    /** The final normed hidden states [B, T, hidden]. */
+    private NDArray hidden(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache, int offset, boolean training) {
         long b = tokens.getShape().get(0), t = tokens.getShape().get(1);
         int nh = config.numAttentionHeads(), nkv = config.numKeyValueHeads(), hd = config.headDim(), g = config.kvGroups();
         long span = cache == null ? t : offset + t;
@@ -228,9 +246,7 @@ public final class LlamaModel implements AutoCloseable {
             NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
             x = x.add(linear(act, p + "mlp.down_proj", training));
         }
-        x = rmsNorm(x, weights.get("model.norm.weight"));
-        NDArray head = config.tieWordEmbeddings() ? weights.get("model.embed_tokens.weight") : weights.get("lm_head.weight");
-        return Linear.linear(x, head, null).singletonOrThrow();
+        return rmsNorm(x, weights.get("model.norm.weight"));
     }
 
     private NDArray linear(NDArray x, String prefix, boolean training) {
