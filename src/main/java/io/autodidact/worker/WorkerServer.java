@@ -57,7 +57,7 @@ public final class WorkerServer implements AutoCloseable {
 
     public static WorkerServer start(Config config) {
         // Load libtorch before answering anything: the first worker-info must not spend a supervisor's deadline on it.
-        io.autodidact.engine.djl.LibTorch.engine();
+        ai.djl.engine.Engine.getInstance();
         BufferAllocator allocator = new RootAllocator();
         WorkerServer[] self = new WorkerServer[1];
         try {

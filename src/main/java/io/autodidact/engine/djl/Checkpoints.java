@@ -126,7 +126,6 @@ public final class Checkpoints {
             throw new IllegalArgumentException("checkpoint " + dir + ": " + e.getMessage(), e);
         }
         if (!cfg.tieWordEmbeddings() && !weights.contains("lm_head.weight")) cfg = tied(cfg);
-        LibTorch.engine();
         NDManager manager = NDManager.newBaseManager();
         try {
             SequencedMap<String, NDArray> arrays = new LinkedHashMap<>();

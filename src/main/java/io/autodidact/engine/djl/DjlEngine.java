@@ -1,5 +1,6 @@
 package io.autodidact.engine.djl;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -75,7 +76,7 @@ public final class DjlEngine implements PolicyEngine {
     }
 
     private static void configureThreads(EngineOptions options) {
-        LibTorch.engine(); // loads libtorch before touching its thread pool
+        Engine.getInstance(); // loads libtorch before touching its thread pool
         if (options.threads() > 0) JniUtils.setNumThreads(options.threads());
         // Sampling and evaluation must never record a graph: only train() turns recording on.
         JniUtils.setGradMode(false);
