@@ -3,6 +3,7 @@ package io.autodidact.recipe;
 import io.autodidact.engine.Generation;
 import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.SamplingParams;
+import io.autodidact.engine.TokenIds;
 import io.autodidact.loop.ConfigMap;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Problem;
@@ -126,7 +127,7 @@ public final class IterativeDeepening implements Recipe {
                 String text = cue.replace("{prompt}", byId.get(r.problemId()).prompt());
                 int[] cueTokens = encode(policy, text);
                 int[] attempt = withoutEos(policy, r.completionTokens());
-                int[] context = concat(r.promptTokens(), attempt, cueTokens);
+                int[] context = TokenIds.concat(r.promptTokens(), attempt, cueTokens);
                 if (context.length >= policy.contextLength() - 1) continue; // no room left to write anything
                 failing.add(i);
                 contexts.add(context);
@@ -141,7 +142,7 @@ public final class IterativeDeepening implements Recipe {
                 int[] cueTokens = cues.get(g.promptIndex());
                 // The engine ends a sample at the context (PolicyEngine.generate), so the whole trace fits and can be trained.
                 int[] continuation = g.tokens();
-                int[] tokens = concat(attempt, cueTokens, continuation);
+                int[] tokens = TokenIds.concat(attempt, cueTokens, continuation);
                 float[] logprobs = new float[tokens.length];
                 System.arraycopy(r.logprobs(), 0, logprobs, 0, attempt.length);
                 System.arraycopy(g.logprobs(), 0, logprobs, attempt.length + cueTokens.length, continuation.length);
@@ -169,18 +170,6 @@ public final class IterativeDeepening implements Recipe {
     private static int[] withoutEos(PolicyEngine policy, int[] tokens) {
         boolean eos = tokens.length > 0 && policy.tokenizer().eosIds().contains(tokens[tokens.length - 1]);
         return eos ? java.util.Arrays.copyOf(tokens, tokens.length - 1) : tokens;
-    }
-
-    private static int[] concat(int[]... parts) {
-        int n = 0;
-        for (int[] p : parts) n += p.length;
-        int[] out = new int[n];
-        int at = 0;
-        for (int[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
     }
 
     /** STaR's selection, with the deepening monitors: rounds per sample, first-attempt failures fixed by deepening, tokens per sample. */

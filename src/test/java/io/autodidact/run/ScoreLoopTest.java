@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.autodidact.engine.CharTokenizer;
+import io.autodidact.engine.TokenIds;
 import io.autodidact.loop.IterationMetrics;
 import io.autodidact.loop.LoopEvents;
 import io.autodidact.loop.Rollout;
@@ -48,7 +49,7 @@ class ScoreLoopTest {
                     Rollout y1 = byKey.get(y2.problemId() + "#" + (y2.sampleIndex() - 2));
                     int[] c1 = y1.completionTokens();
                     int end = c1.length > 0 && c1[c1.length - 1] == tok.eosId() ? c1.length - 1 : c1.length;
-                    int[] expected = concat(y1.promptTokens(), Arrays.copyOf(c1, end), cue);
+                    int[] expected = TokenIds.concat(y1.promptTokens(), Arrays.copyOf(c1, end), cue);
                     assertArrayEquals(expected, y2.promptTokens(), "second attempt trains under prompt + first attempt + cue");
                     assertEquals(y2.completionTokens().length, y2.logprobs().length);
                     assertTrue(y2.selected());
@@ -65,15 +66,4 @@ class ScoreLoopTest {
         }
     }
 
-    private static int[] concat(int[]... parts) {
-        int n = 0;
-        for (int[] p : parts) n += p.length;
-        int[] out = new int[n];
-        int at = 0;
-        for (int[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
-    }
 }

@@ -14,6 +14,7 @@ import io.autodidact.engine.Generation;
 import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.SamplingParams;
 import io.autodidact.engine.StepMetrics;
+import io.autodidact.engine.TokenIds;
 import io.autodidact.engine.Tokenizer;
 import io.autodidact.engine.TrainBatch;
 import io.autodidact.engine.TrainSequence;
@@ -317,7 +318,7 @@ public final class DjlEngine implements PolicyEngine {
                 checkTokens("completion " + i, completions.get(i), false);
                 if (completions.get(i).length == 0)
                     throw new IllegalArgumentException("completion " + i + " is empty; nothing to score");
-                rows.add(new TrainSequence(concat(prompts.get(i), completions.get(i)), prompts.get(i).length));
+                rows.add(new TrainSequence(TokenIds.concat(prompts.get(i), completions.get(i)), prompts.get(i).length));
             }
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
@@ -350,7 +351,7 @@ public final class DjlEngine implements PolicyEngine {
         for (int start = 0; start < scored.size(); start += chunk) {
             List<Integer> ids = scored.subList(start, Math.min(scored.size(), start + chunk));
             List<TrainSequence> rows = new ArrayList<>(ids.size());
-            for (int i : ids) rows.add(new TrainSequence(concat(prompts.get(i), completions.get(i)), prompts.get(i).length));
+            for (int i : ids) rows.add(new TrainSequence(TokenIds.concat(prompts.get(i), completions.get(i)), prompts.get(i).length));
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 Packed p = pack(rows);
@@ -390,12 +391,6 @@ public final class DjlEngine implements PolicyEngine {
             Shape shape = new Shape(rows.size(), t);
             return model.forward(NativeArrays.of(manager, ids, shape), NativeArrays.of(manager, pos, shape), NativeArrays.of(manager, keys, shape), null, 0).toFloatArray();
         }
-    }
-
-    private static int[] concat(int[] a, int[] b) {
-        int[] c = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, c, a.length, b.length);
-        return c;
     }
 
     /** Right-padded rows, with the per-target weight (0 on prompt and padding). */

@@ -15,7 +15,9 @@ import ai.djl.ndarray.types.Shape;
  * run with the same seed: the loss of a step equal, its gradients not; rarely on a quiet machine, at almost every step
  * with frequent garbage collections. Every array made from Java values goes through {@link #of} (copied into
  * libtorch's memory, so closing the Java-side array frees nothing a tensor still reads), and arithmetic with a Java
- * number through the operations here (the number becomes a tensor made by libtorch itself).
+ * number that autograd may record goes through the operations here (the number becomes a tensor made by libtorch
+ * itself). DJL's own number arithmetic stays safe where nothing is recorded, as in {@link AdamW}'s update: the
+ * scalar is read once, before DJL closes it.
  */
 public final class NativeArrays {
     private NativeArrays() {}

@@ -4,6 +4,7 @@ import io.autodidact.engine.FinishReason;
 import io.autodidact.engine.Generation;
 import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.SamplingParams;
+import io.autodidact.engine.TokenIds;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -113,7 +114,7 @@ public final class TreeSearch {
                 int length = e.getKey();
                 List<Tree> members = e.getValue();
                 List<int[]> contexts = new ArrayList<>(members.size());
-                for (Tree t : members) contexts.add(concat(t.prompt, chosen.get(t).prefixTokens()));
+                for (Tree t : members) contexts.add(TokenIds.concat(t.prompt, chosen.get(t).prefixTokens()));
                 SamplingParams params = new SamplingParams(s.branch(), s.temperature(), 1, 0, length, List.of(s.stepEnd()), mix(seed, round, group++));
                 List<Generation> gens = policy.generate(contexts, params);
                 List<int[]> valuePrompts = new ArrayList<>(gens.size()), valuePrefixes = new ArrayList<>(gens.size());
@@ -121,7 +122,7 @@ public final class TreeSearch {
                     Tree t = members.get(g.promptIndex());
                     t.tokensUsed += g.tokens().length;
                     valuePrompts.add(t.prompt);
-                    valuePrefixes.add(concat(chosen.get(t).prefixTokens(), g.tokens()));
+                    valuePrefixes.add(TokenIds.concat(chosen.get(t).prefixTokens(), g.tokens()));
                 }
                 double[] values = prm.values(valuePrompts, valuePrefixes);
                 for (int i = 0; i < gens.size(); i++) {
@@ -150,12 +151,6 @@ public final class TreeSearch {
         if (g.finishReason() == FinishReason.EOS || full) return StepNode.End.COMPLETE;
         if (g.finishReason() == FinishReason.LENGTH) return StepNode.End.CUT;
         return StepNode.End.OPEN;
-    }
-
-    static int[] concat(int[] a, int[] b) {
-        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 
     static long mix(long seed, int a, int b) {
