@@ -84,11 +84,6 @@ public final class RemoteEngineFactory implements EngineFactory {
         }
     }
 
-    /** Whether the worker at {@code address} is serving a request now. */
-    synchronized boolean hasCallInFlight(String address) {
-        return pool != null && pool.hasCallInFlight(address);
-    }
-
     /** Every worker's state and throughput (the last known ones once no engine is open). */
     @Override
     public synchronized List<WorkerStatus> workers() {

@@ -405,11 +405,6 @@ final class WorkerPool implements AutoCloseable {
     }
 
     /** Every worker's role, state and counters, for the run status and logs. */
-    /** Whether the worker at {@code address} has a request under way (for tests that must interrupt one). */
-    boolean hasCallInFlight(String address) {
-        return all.stream().anyMatch(w -> w.client.address().equals(address) && !w.inFlight.isEmpty());
-    }
-
     List<WorkerStatus> status() {
         List<WorkerStatus> out = new ArrayList<>();
         for (Worker w : all) out.add(status(w));
