@@ -67,6 +67,28 @@ class WorkerFailureTest {
                 .withDeadlines(Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(120), Duration.ofSeconds(60)), RemoteEngineTest.TOKEN);
     }
 
+    static void signal(String name, WorkerProcess w) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(pid(w))).start().waitFor(), "kill -" + name);
+    }
+
+    static long sampleCount(RemoteEngineFactory f, String address) {
+        return f.workers().stream().filter(s -> s.address().equals(address)).findFirst().orElseThrow().samples();
+    }
+
+    /**
+     * Whole requests until {@code b} has served part of one (on a loaded machine its first health answers can be late,
+     * and the pool then leaves it out for a while); each request's samples must be the in-process engine's.
+     */
+    static long warmUntilServing(PolicyEngine engine, RemoteEngineFactory f, WorkerProcess b, List<int[]> prompts, SamplingParams params,
+            List<Generation> expected) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            RemoteEngineTest.assertEquivalentGenerations(expected, engine.generate(prompts, params));
+            long served = sampleCount(f, b.address());
+            if (served > 0) return served;
+        }
+        return fail("b served no samples in five whole requests: " + f.workers());
+    }
+
     static void awaitSamples(RemoteEngineFactory f, String address, long atLeast) throws InterruptedException {
         long deadline = System.nanoTime() + 120_000_000_000L;
         while (System.nanoTime() < deadline) {
@@ -93,8 +115,14 @@ class WorkerFailureTest {
         try (WorkerProcess a = startWorker(0, tmp.resolve("a.log")); WorkerProcess b = startWorker(0, tmp.resolve("b.log"))) {
             RemoteEngineFactory remote = factory(List.of(a.address(), b.address()));
             try (PolicyEngine engine = remote.create(RemoteEngineTest.SHAPE, RemoteEngineTest.TOKENIZER, 3)) {
+                // b first serves part of a whole request, so it is a working member of the pool.
+                long served = warmUntilServing(engine, remote, b, prompts, params, expected);
+                // Then it is frozen and the next request starts: the pool still sees b up (the heartbeat needs its
+                // deadline to notice), so b is handed a chunk it cannot finish; killing it then is a kill in the middle
+                // of a request on every machine, however loaded (waiting for b to deliver first was a race with a).
+                signal("STOP", b);
                 var running = CompletableFuture.supplyAsync(() -> engine.generate(prompts, params));
-                awaitSamples(remote, b.address(), 2);
+                awaitSamples(remote, a.address(), sampleCount(remote, a.address()) + 2);
                 b.process().destroyForcibly(); // SIGKILL mid-generation
                 assertEquals(137, b.process().waitFor());
                 List<Generation> got = running.get(300, TimeUnit.SECONDS);
@@ -102,7 +130,7 @@ class WorkerFailureTest {
                 RemoteEngineTest.assertEquivalentGenerations(expected, got);
                 WorkerStatus dead = remote.workers().stream().filter(s -> s.address().equals(b.address())).findFirst().orElseThrow();
                 assertEquals("dead", dead.state(), "its connection broke: " + dead);
-                assertTrue(dead.samples() < 120, "the killed worker did not finish everything: " + dead);
+                assertEquals(served, dead.samples(), "the killed worker delivered nothing after it was frozen: " + dead);
                 assertTrue(dead.redispatchedSamples() > 0, "its unfinished samples went to the other worker: " + dead);
 
                 // The same port again: a new instance that rejoins, reloads the model and takes work.
@@ -137,17 +165,19 @@ class WorkerFailureTest {
                 if (w.address().equals(b.address())) changes.add(change + "/" + w.state());
             });
             try (PolicyEngine engine = remote.create(RemoteEngineTest.SHAPE, RemoteEngineTest.TOKENIZER, 4)) {
+                warmUntilServing(engine, remote, b, prompts, params, expected);
+                // Frozen before the next request, so b is certainly handed a chunk (it still looks up) and holds it.
+                signal("STOP", b); // alive, holding its connections, silent
                 var running = CompletableFuture.supplyAsync(() -> engine.generate(prompts, params));
-                awaitSamples(remote, b.address(), 1);
-                new ProcessBuilder("kill", "-STOP", Long.toString(pid(b))).start().waitFor(); // alive, holding its connections, silent
                 try {
                     List<Generation> got = running.get(300, TimeUnit.SECONDS);
                     assertEveryKeyOnce(got, prompts.size(), 4);
                     RemoteEngineTest.assertEquivalentGenerations(expected, got);
                     WorkerStatus stalled = remote.workers().stream().filter(s -> s.address().equals(b.address())).findFirst().orElseThrow();
                     assertEquals("stalled", stalled.state(), "connected but no health answer within the deadline: " + stalled);
+                    assertTrue(stalled.redispatchedSamples() > 0, "the chunk it held went to a: " + stalled);
                 } finally {
-                    new ProcessBuilder("kill", "-CONT", Long.toString(pid(b))).start().waitFor();
+                    signal("CONT", b);
                 }
                 long deadline = System.nanoTime() + 60_000_000_000L;
                 while (remote.workers().stream().noneMatch(s -> s.address().equals(b.address()) && s.state().equals("up"))) {
