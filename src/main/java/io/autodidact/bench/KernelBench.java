@@ -34,8 +34,10 @@ import java.util.function.Consumer;
  * (Python - Java) / step.
  *
  * <p>GraalPy compiles the kernel's Python only after many calls, and compiles on background threads that compete with
- * libtorch's for the cores: the Python kernel is warmed up until its time per call settles before anything is timed,
- * and the two training steps are timed alternately, so that a compilation or another process slows both alike.
+ * libtorch's for the cores: the Python kernel is warmed up until its time per call settles before anything is timed;
+ * then the Python and Java kernels, and the training steps with each, are timed alternately, so that another process
+ * slows both alike, and each figure is the median of its calls, so that the few calls a late compilation lands in (on
+ * 2 cores it takes a core from libtorch for tens of milliseconds) do not decide the result. Means are reported beside.
  */
 public final class KernelBench {
     private KernelBench() {}
@@ -69,13 +71,13 @@ public final class KernelBench {
             // Cold: the first calls after loading, as in a short run (the context is made outside the timing, as the engine does).
             python.prepare(pgPy);
             python.prepare(sft.withKernel(Objective.Kernel.python()));
-            double pgCold = kernelMs(python, pgPy, manager, rows, o, in, 0, 10).ms();
-            double sftCold = kernelMs(python, sft.withKernel(Objective.Kernel.python()), manager, rows, o, in, 0, 10).ms();
+            double pgCold = kernelMs(python, pgPy, manager, rows, o, in, 0, 10).meanMs();
+            double sftCold = kernelMs(python, sft.withKernel(Objective.Kernel.python()), manager, rows, o, in, 0, 10).meanMs();
             int warmCalls = warmUp(python, List.of(pgPy, sft.withKernel(Objective.Kernel.python())), manager, rows, o, in, log);
-            Timing pgJava = kernelMs(java, pg, manager, rows, o, in, o.warmup(), o.steps());
-            Timing pgPython = kernelMs(python, pgPy, manager, rows, o, in, 0, o.steps());
-            Timing sftJava = kernelMs(java, sft, manager, rows, o, in, o.warmup(), o.steps());
-            Timing sftPython = kernelMs(python, sft.withKernel(Objective.Kernel.python()), manager, rows, o, in, 0, o.steps());
+            Timing[] pgPair = alternately(List.of(java, python), List.of(pg, pgPy), manager, rows, o, in);
+            Timing pgJava = pgPair[0], pgPython = pgPair[1];
+            Timing[] sftPair = alternately(List.of(java, python), List.of(sft, sft.withKernel(Objective.Kernel.python())), manager, rows, o, in);
+            Timing sftJava = sftPair[0], sftPython = sftPair[1];
             // The engine's own Python context shares compiled code with the one warmed above (one GraalPy engine).
             Timing[] steps = stepMs(engine, rows, List.of(pg, pgPy, sft), o);
             Timing stepJava = steps[0], stepPython = steps[1], stepSft = steps[2];
@@ -90,6 +92,11 @@ public final class KernelBench {
                     .lower("train step, policy gradient", "ms", stepPython.ms(), stepJava.ms())
                     .lower("train step, policy gradient, thread CPU", "ms", stepPython.cpuMs(), stepJava.cpuMs())
                     .metric("python_kernel_ms", pgPython.ms())
+                    .metric("python_kernel_mean_ms", pgPython.meanMs())
+                    .metric("java_kernel_mean_ms", pgJava.meanMs())
+                    .metric("train_step_mean_ms", stepJava.meanMs())
+                    .metric("python_train_step_mean_ms", stepPython.meanMs())
+                    .metric("overhead_fraction_of_means", (pgPython.meanMs() - pgJava.meanMs()) / stepJava.meanMs())
                     .metric("java_kernel_ms", pgJava.ms())
                     .metric("train_step_ms", stepJava.ms())
                     .metric("overhead_fraction", overhead)
@@ -122,7 +129,7 @@ public final class KernelBench {
         double last = Double.MAX_VALUE;
         for (int round = 1; round <= 20; round++) {
             double ms = 0;
-            for (Objective objective : objectives) ms += kernelMs(python, objective, manager, rows, o, in, 0, o.steps()).ms();
+            for (Objective objective : objectives) ms += kernelMs(python, objective, manager, rows, o, in, 0, o.steps()).meanMs();
             log.accept(String.format("kernels: python warm-up round %d: %.2f ms per call", round, ms / objectives.size()));
             if (round >= MIN_WARMUP_ROUNDS && ms > SETTLED * last) return round * o.steps() * objectives.size();
             last = ms;
@@ -143,21 +150,39 @@ public final class KernelBench {
         return rows;
     }
 
-    /** Mean ms per training step for each objective, the objectives' steps taken in turn (after a warm-up of each). */
+    /** Each objective's training step, the objectives' steps taken in turn (after a warm-up of each). */
     private static Timing[] stepMs(DjlEngine engine, List<TrainSequence> rows, List<Objective> objectives, Options o) {
-        long[] total = new long[objectives.size()], cpu = new long[objectives.size()];
+        long[][] wall = new long[objectives.size()][o.steps()], cpu = new long[objectives.size()][o.steps()];
         for (int s = 0; s < o.warmup() + o.steps(); s++) {
             for (int k = 0; k < objectives.size(); k++) {
                 long t0 = System.nanoTime(), c0 = THREADS.getCurrentThreadCpuTime();
                 engine.train(new TrainBatch(rows, 0, objectives.get(k)));
                 if (s >= o.warmup()) {
-                    total[k] += System.nanoTime() - t0;
-                    cpu[k] += THREADS.getCurrentThreadCpuTime() - c0;
+                    wall[k][s - o.warmup()] = System.nanoTime() - t0;
+                    cpu[k][s - o.warmup()] = THREADS.getCurrentThreadCpuTime() - c0;
                 }
             }
         }
-        Timing[] out = new Timing[total.length];
-        for (int k = 0; k < total.length; k++) out[k] = new Timing(total[k] / 1e6 / o.steps(), cpu[k] / 1e6 / o.steps());
+        Timing[] out = new Timing[objectives.size()];
+        for (int k = 0; k < out.length; k++) out[k] = Timing.of(wall[k], cpu[k]);
+        return out;
+    }
+
+    /** Each kernel's call on its objective, the kernels called in turn (after a warm-up of each). */
+    private static Timing[] alternately(List<LossKernel> kernels, List<Objective> objectives, NDManager manager, List<TrainSequence> rows,
+                                        Options o, Inputs in) {
+        long[][] wall = new long[kernels.size()][o.steps()], cpu = new long[kernels.size()][o.steps()];
+        for (int s = 0; s < o.warmup() + o.steps(); s++) {
+            for (int k = 0; k < kernels.size(); k++) {
+                Timing one = kernelMs(kernels.get(k), objectives.get(k), manager, rows, o, in, 0, 1);
+                if (s >= o.warmup()) {
+                    wall[k][s - o.warmup()] = Math.round(one.ms() * 1e6);
+                    cpu[k][s - o.warmup()] = Math.round(one.cpuMs() * 1e6);
+                }
+            }
+        }
+        Timing[] out = new Timing[kernels.size()];
+        for (int k = 0; k < out.length; k++) out[k] = Timing.of(wall[k], cpu[k]);
         return out;
     }
 
@@ -175,17 +200,28 @@ public final class KernelBench {
     }
 
     /**
-     * Mean wall-clock and calling-thread CPU milliseconds. With one libtorch thread ({@code --threads 1}) all of libtorch's
-     * work runs on the calling thread, so the CPU figure is the whole cost and barely moves when other processes take
-     * the cores; GraalPy's compiler threads are not in it.
+     * Median wall-clock and calling-thread CPU milliseconds, and the mean wall-clock. With one libtorch thread
+     * ({@code --threads 1}) all of libtorch's work runs on the calling thread, so the CPU figure is the whole cost and
+     * barely moves when other processes take the cores; GraalPy's compiler threads are not in it.
      */
-    record Timing(double ms, double cpuMs) {}
+    record Timing(double ms, double cpuMs, double meanMs) {
+        static Timing of(long[] wallNanos, long[] cpuNanos) {
+            return new Timing(median(wallNanos) / 1e6, median(cpuNanos) / 1e6, Arrays.stream(wallNanos).average().orElseThrow() / 1e6);
+        }
+
+        private static double median(long[] values) {
+            long[] v = values.clone();
+            Arrays.sort(v);
+            int n = v.length;
+            return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+        }
+    }
 
     private static Timing kernelMs(LossKernel kernel, Objective objective, NDManager manager, List<TrainSequence> rows, Options o, Inputs in,
                                    int warmup, int steps) {
         int t = o.length() - 1;
         long vocab = in.logits().length / ((long) o.rows() * t);
-        long total = 0, cpu = 0;
+        long[] wall = new long[steps], cpu = new long[steps];
         for (int s = 0; s < warmup + steps; s++) {
             try (NDScope scope = new NDScope(); NDManager m = manager.newSubManager()) {
                 scope.suppressNotUsedWarning();
@@ -203,11 +239,11 @@ public final class KernelBench {
                     JniUtils.setGradMode(false);
                 }
                 if (s >= warmup) {
-                    total += System.nanoTime() - t0;
-                    cpu += THREADS.getCurrentThreadCpuTime() - c0;
+                    wall[s - warmup] = System.nanoTime() - t0;
+                    cpu[s - warmup] = THREADS.getCurrentThreadCpuTime() - c0;
                 }
             }
         }
-        return new Timing(total / 1e6 / steps, cpu / 1e6 / steps);
+        return Timing.of(wall, cpu);
     }
 }
