@@ -300,6 +300,10 @@ public final class Reproductions {
                 100 * p.get("best_of_n_prm"), 100 * p.get("majority"), 100 * p.get("oracle"), p.get("search_tokens_per_problem"),
                 p.get("best_of_n_tokens_per_problem"), b ? "held" : "did not hold", 100 * mcts.gain(), 100 * star.gain(),
                 c ? "held" : "did not hold", p.get("prm_auc"), p.get("prm_auc_prefixes"));
+        // Added after the first run, so reported beside (c), never judged: the depth-matched views of the same values.
+        if (p.containsKey("prm_sibling_auc"))
+            text += String.format(Locale.ROOT, " Reported, not judged: PRM AUC among siblings %.3f over %.0f pairs, among prefixes of equal depth %.3f over %.0f pairs.",
+                    p.get("prm_sibling_auc"), p.get("prm_sibling_pairs"), p.get("prm_same_depth_auc"), p.get("prm_same_depth_pairs"));
         return new Verdict(a && b && c, text, n);
     }
 

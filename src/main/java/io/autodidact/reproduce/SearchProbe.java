@@ -29,7 +29,8 @@ import java.util.Optional;
  * by the PRM's value of the whole solution, or by majority vote over the task's answers) against the PRM-guided search
  * given the tokens best-of-n spent per problem, measured in the same probe. The search answers with its complete
  * trace of highest PRM value; the task's reward is used only to score answers. Also the PRM's AUC: its value of each
- * searched prefix against whether a verified-correct trace lies below it.
+ * searched prefix against whether a verified-correct trace lies below it, over all prefixes, among siblings only (the
+ * choice the search makes) and among prefixes of the same depth in the same tree.
  */
 record SearchProbe(String arm, int n, int perSet) implements Reproduction.Probe {
     static final String NAME = "search";
@@ -113,16 +114,25 @@ record SearchProbe(String arm, int n, int perSet) implements Reproduction.Probe 
             int bySearch = 0;
             List<Double> prmValues = new ArrayList<>();
             List<Boolean> labels = new ArrayList<>();
-            for (TreeSearch.Tree t : trees) {
+            List<StepNode> parents = new ArrayList<>();
+            List<String> depths = new ArrayList<>();
+            for (int i = 0; i < trees.size(); i++) {
+                TreeSearch.Tree t = trees.get(i);
                 if (t.best().map(StepNode::correct).orElse(false)) bySearch++;
                 for (ValueTargets.Target target : ValueTargets.infer(t.root())) {
                     prmValues.add(target.node().prior());
                     labels.add(target.reachesCorrect());
+                    parents.add(target.node().parent());
+                    depths.add(i + "/" + target.node().depth());
                 }
             }
             boolean[] positive = new boolean[labels.size()];
             for (int i = 0; i < positive.length; i++) positive[i] = labels.get(i);
-            double auc = Auc.of(prmValues.stream().mapToDouble(Double::doubleValue).toArray(), positive);
+            double[] prmScores = prmValues.stream().mapToDouble(Double::doubleValue).toArray();
+            double auc = Auc.of(prmScores, positive);
+            // The value targets rise with depth along a correct path, so across depths a shallow prefix of a correct
+            // solution can be valued below a deep one of a wrong solution: these two compare like with like.
+            Auc.Grouped siblings = Auc.within(prmScores, positive, parents), sameDepth = Auc.within(prmScores, positive, depths);
             double count = problems.size();
             out.put("problems", count);
             out.put("n", (double) n);
@@ -136,6 +146,10 @@ record SearchProbe(String arm, int n, int perSet) implements Reproduction.Probe 
             out.put("search_tokens_max_per_problem", (double) mostTokens);
             out.put("prm_auc", Double.isFinite(auc) ? auc : 0.5);
             out.put("prm_auc_prefixes", (double) labels.size());
+            out.put("prm_sibling_auc", Double.isFinite(siblings.auc()) ? siblings.auc() : 0.5);
+            out.put("prm_sibling_pairs", (double) siblings.pairs());
+            out.put("prm_same_depth_auc", Double.isFinite(sameDepth.auc()) ? sameDepth.auc() : 0.5);
+            out.put("prm_same_depth_pairs", (double) sameDepth.pairs());
         }
         return out;
     }

@@ -25,4 +25,30 @@ public final class Auc {
         }
         return (rankSum - pos * (pos + 1) / 2.0) / (pos * (double) neg);
     }
+
+    /** The AUC's pairs counted within each group only, and how many such pairs there were. */
+    public record Grouped(double auc, long pairs) {}
+
+    /**
+     * The chance a positive scores above a negative <em>of the same group</em> (ties half), over every such pair: e.g.
+     * sibling steps, which is the choice a search makes. Groups with one class only add no pair; NaN when none has both.
+     */
+    public static <K> Grouped within(double[] scores, boolean[] positive, java.util.List<K> groups) {
+        if (scores.length != positive.length || scores.length != groups.size())
+            throw new IllegalArgumentException("AUC: " + scores.length + " scores, " + positive.length + " labels and " + groups.size() + " groups");
+        java.util.Map<K, java.util.List<Integer>> members = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < scores.length; i++) members.computeIfAbsent(groups.get(i), k -> new java.util.ArrayList<>()).add(i);
+        double wins = 0;
+        long pairs = 0;
+        for (java.util.List<Integer> g : members.values())
+            for (int i : g) {
+                if (!positive[i]) continue;
+                for (int j : g) {
+                    if (positive[j]) continue;
+                    pairs++;
+                    wins += scores[i] > scores[j] ? 1 : scores[i] == scores[j] ? 0.5 : 0;
+                }
+            }
+        return new Grouped(pairs == 0 ? Double.NaN : wins / pairs, pairs);
+    }
 }

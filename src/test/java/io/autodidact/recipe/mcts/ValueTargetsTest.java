@@ -104,4 +104,21 @@ class ValueTargetsTest {
         assertEquals(0.375, Auc.of(new double[] {0.7, 0.3, 0.3, 0.8}, new boolean[] {true, true, false, false}), 1e-12);
         assertTrue(Double.isNaN(Auc.of(new double[] {0.5}, new boolean[] {true})));
     }
+
+    @Test
+    void groupedAucComparesOnlyWithinAGroup() {
+        // Across groups the positives (0.2, 0.3) score below most negatives (0.9, 0.9 and 0.25 for 0.2): the plain AUC is 0.375. Within each
+        // group the positive is above its own negative, which is what a search choosing among siblings needs.
+        double[] scores = {0.2, 0.1, 0.9, 0.3, 0.25, 0.9};
+        boolean[] positive = {true, false, false, true, false, false};
+        List<String> groups = List.of("a", "a", "b", "c", "c", "d");
+        Auc.Grouped g = Auc.within(scores, positive, groups);
+        assertEquals(1.0, g.auc(), 1e-12);
+        assertEquals(2, g.pairs(), "a: 1 pair, c: 1 pair; b and d have negatives only");
+        assertEquals(0.375, Auc.of(scores, positive), 1e-12);
+        Auc.Grouped tie = Auc.within(new double[] {0.5, 0.5, 0.4}, new boolean[] {true, false, false}, List.of("x", "x", "x"));
+        assertEquals(0.75, tie.auc(), 1e-12, "a tie counts half, a win one: 1.5 / 2");
+        assertTrue(Double.isNaN(Auc.within(new double[] {0.5, 0.4}, new boolean[] {true, false}, List.of("x", "y")).auc()));
+        assertThrows(IllegalArgumentException.class, () -> Auc.within(new double[] {0.5}, new boolean[] {true}, List.of()));
+    }
 }
