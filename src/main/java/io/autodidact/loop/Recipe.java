@@ -76,9 +76,10 @@ public interface Recipe {
 
     /**
      * Demonstrations of the recipe's own format that the base policy learns at BOOTSTRAP besides the task's (SCoRe:
-     * second attempts after a review cue); empty for most recipes.
+     * second attempts after a review cue); empty for most recipes. {@code mistakes} are the task's plausible wrong
+     * solutions, when it has them.
      */
-    default List<Demonstration> demonstrations(List<Demonstration> task) {
+    default List<Demonstration> demonstrations(List<Demonstration> task, Optional<Mistakes> mistakes) {
         return List.of();
     }
 

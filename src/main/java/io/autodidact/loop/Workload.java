@@ -39,6 +39,11 @@ public interface Workload {
         return Optional.empty();
     }
 
+    /** The task's plausible wrong solutions, when it can make them (recipes that teach correcting show them). */
+    default Optional<Mistakes> mistakes() {
+        return Optional.empty();
+    }
+
     /** Demonstrations whose prompts carry the hint, trained on with the others when a recipe rationalizes. */
     default List<Demonstration> hintedDemonstrations() {
         return List.of();

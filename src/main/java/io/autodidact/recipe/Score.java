@@ -5,6 +5,7 @@ import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.SamplingParams;
 import io.autodidact.loop.Demonstration;
 import io.autodidact.loop.LrSchedule;
+import io.autodidact.loop.Mistakes;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Recipe;
 import io.autodidact.loop.Rollout;
@@ -63,7 +64,9 @@ public final class Score implements Recipe {
             new OptionDoc("beta1", "number", 0.01, "KL weight on both attempts (on the second only in stage I)"),
             new OptionDoc("beta2", "number", 0.1, "stage I KL weight on the first attempt, which keeps it near the base policy"),
             new OptionDoc("review_demonstrations", "boolean", true, "bootstrap also on second attempts that keep a correct first answer"),
-            new OptionDoc("review_corrections", "number", 0.0, "share of those whose first attempt is made wrong (last digit changed) and corrected"),
+            new OptionDoc("review_corrections", "number", 0.0, "share of those whose first attempt is made wrong and corrected"),
+            new OptionDoc("review_error", "string", "last_digit", "how such a first attempt is wrong: last_digit (its last digit changed) | task (the task's "
+                    + "plausible mistake carried through the solution, e.g. addition's dropped carry; the task must make them)"),
             new OptionDoc("demonstration_mix", "number", 0.0, "[sft] fraction of each batch from the task's demonstrations (keeps first attempts alive)"),
             new OptionDoc("epochs", "integer", 1, "[rl] passes over the iteration's samples"),
             new OptionDoc("train_steps", "integer", 300, "[sft] optimizer steps per iteration"),
@@ -85,6 +88,7 @@ public final class Score implements Recipe {
     private final double alpha, beta1, beta2;
     private final boolean reviewDemonstrations;
     private final double reviewCorrections;
+    private final boolean taskMistakes;
     private final TrainPlan stageOne, stageTwo;
     private final Map<String, Object> resolved;
 
@@ -106,6 +110,12 @@ public final class Score implements Recipe {
         beta2 = o.number("beta2", 0.1, 0, 100);
         reviewDemonstrations = o.bool("review_demonstrations", true);
         reviewCorrections = o.number("review_corrections", 0.0, 0, 1);
+        String reviewError = o.string("review_error", "last_digit");
+        taskMistakes = switch (reviewError) {
+            case "last_digit" -> false;
+            case "task" -> true;
+            default -> throw RecipeOptions.error("review_error", "unknown value \"" + reviewError + "\"; use last_digit or task");
+        };
         double demonstrationMix = o.number("demonstration_mix", 0.0, 0, 0.99);
         int epochs = o.integer("epochs", 1, 1, 1000);
         int steps = o.integer("train_steps", 300, 0, 10_000_000);
@@ -255,18 +265,27 @@ public final class Score implements Recipe {
 
     /**
      * With {@code review_demonstrations}: each task demonstration (x, y) also as a second attempt (x + y + cue, y); for a
-     * share {@code review_corrections} of them (a fixed choice) the first attempt is y with its last digit changed, so the
-     * base has seen a wrong answer corrected. Without any, the base copies its first answer always and RL has no
-     * correction to reinforce.
+     * share {@code review_corrections} of them (a fixed choice) the first attempt is wrong, so the base has seen a wrong
+     * answer corrected. Without any, the base copies its first answer always and RL has no correction to reinforce.
+     * With {@code review_error: last_digit} the wrong attempt is y with its last digit changed; but a model's errors sit
+     * earlier in its solution, and a base taught only that fix learns to copy everything else (seed 0 of the
+     * reproduction: 98.5% of second attempts identical). With {@code task} it is the task's plausible mistake carried
+     * through the solution (addition: a dropped or spurious carry), so a correct second attempt must re-derive it (a
+     * demonstration the task cannot read gets the last-digit error).
      */
     @Override
-    public List<Demonstration> demonstrations(List<Demonstration> task) {
+    public List<Demonstration> demonstrations(List<Demonstration> task, Optional<Mistakes> mistakes) {
         if (!reviewDemonstrations) return List.of();
+        if (taskMistakes && reviewCorrections > 0 && mistakes.isEmpty())
+            throw RecipeOptions.error("review_error", "task: this run's task makes no plausible mistakes (the built-in addition task does); "
+                    + "use last_digit");
         java.util.SplittableRandom random = new java.util.SplittableRandom(0x5C0E);
         List<Demonstration> out = new ArrayList<>(task.size());
         for (Demonstration d : task) {
             boolean corrupt = random.nextDouble() < reviewCorrections;
-            String first = corrupt ? withLastDigitChanged(d.completion(), random) : d.completion();
+            String first = !corrupt ? d.completion()
+                    : taskMistakes ? mistakes.orElseThrow().mistaken(d, random).orElseGet(() -> withLastDigitChanged(d.completion(), random))
+                    : withLastDigitChanged(d.completion(), random);
             out.add(new Demonstration(d.prompt() + first + cue, d.completion()));
         }
         return out;

@@ -223,7 +223,9 @@ public final class Reproductions {
      * SCoRe against STaR on second attempts (SFT on verified-correct second attempts, half of each batch from the task's
      * demonstrations so first attempts are not forgotten), on 1-4 digit addition whose base policy was also taught the
      * second-attempt format: demonstrations that keep a correct first answer, and a fifth that correct a wrong one (without
-     * those the base copies its first answer always and no method has a correction to reinforce). Both arms sample the same
+     * those the base copies its first answer always and no method has a correction to reinforce); the wrong ones carry a
+     * slipped carry through the scratchpad (review_error: task), the kind of error the model makes, since a base shown only
+     * last-digit fixes copied its first attempt 98.5% of the time. Both arms sample the same
      * 8 iterations x 800 problems x (4 first + 4 second attempts) = 51,200 samples; a probe then runs greedy two-attempt
      * inference on the 400 held-out 3-4 digit sums with the base and each arm's final policy.
      */
@@ -233,7 +235,7 @@ public final class Reproductions {
                         + "of problems) and beat STaR on second attempts at it, whose second attempt mostly copies the first (same samples).",
                 "/configs/demo.yaml", List.of("task.options={width: 4}", "task.max_difficulty=4", "model.context=96", "generate.max_new_tokens=30",
                         "eval.headline=[3, 4]", "eval.pass_k=0", "iterations=8", "task.problems_per_iteration=800",
-                        "recipe={name: score, review_corrections: 0.2, " + SCORE_SAMPLING + "}"),
+                        "recipe={name: score, review_corrections: 0.2, review_error: task, " + SCORE_SAMPLING + "}"),
                 List.of(new Arm("star-second", List.of("recipe={name: score, mode: sft, " + SCORE_SAMPLING
                                 + ", train_steps: 60, batch_size: 128, lr: 1.0e-3, warmup_steps: 10, lr_schedule: cosine, "
                                 + "demonstration_mix: 0.5}")),

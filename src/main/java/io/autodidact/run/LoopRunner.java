@@ -188,7 +188,7 @@ public final class LoopRunner {
                 throw new IllegalArgumentException("bootstrap: the run has no demonstrations; give bootstrap.seed_file or remove bootstrap");
             // A policy asked to rationalize must have seen hints: STaR's few-shot exemplars carry them too.
             if (recipe.rationalizationSamples() > 0) demos.addAll(sequences(workload.hintedDemonstrations(), base.tokenizer()));
-            demos.addAll(sequences(recipe.demonstrations(workload.demonstrations()), base.tokenizer()));
+            demos.addAll(sequences(recipe.demonstrations(workload.demonstrations(), workload.mistakes()), base.tokenizer()));
             events.stageStarted(0, Stage.BOOTSTRAP, b.steps(), "steps");
             LrSchedule lr = new LrSchedule(b.schedule(), b.lr(), b.warmupSteps(), b.steps(), 0.2);
             SplittableRandom random = new SplittableRandom(mix(spec.seed(), 0, 1));

@@ -1,5 +1,7 @@
 package io.autodidact.task;
 
+import io.autodidact.loop.Demonstration;
+import io.autodidact.loop.Mistakes;
 import io.autodidact.loop.Problem;
 import io.autodidact.reward.Reward;
 import java.util.ArrayList;
@@ -9,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.random.RandomGenerator;
 
 /**
  * Addition of two non-negative integers of up to {@code width} digits, with a scratchpad: the task the demo
@@ -135,6 +138,40 @@ public final class AdditionTask implements BuiltInTask {
         checkOperand("a", a);
         checkOperand("b", b);
         return Digits.reversed(a, width) + "+" + Digits.reversed(b, width) + "=";
+    }
+
+    @Override
+    public Optional<Mistakes> mistakes() {
+        return Optional.of(this::withCarrySlip);
+    }
+
+    /**
+     * The demonstration's solution with the slip a solver of this format makes: at one position, drawn uniformly, the
+     * carry out is written wrong (dropped, or written where there is none), and every later line and the answer follow
+     * from it as they would for a solver who believed it. The stated sum is off by 10^(position + 1), so always wrong.
+     * Empty when the completion is not this task's scratchpad.
+     */
+    Optional<String> withCarrySlip(Demonstration d, RandomGenerator random) {
+        String[] lines = d.completion().split("\n", -1);
+        if (lines.length != width + 1 || !lines[width].startsWith(">")) return Optional.empty();
+        int[] a = new int[width], b = new int[width];
+        for (int i = 0; i < width; i++) {
+            String line = lines[i];
+            if (line.length() != 4 || !line.chars().allMatch(Character::isDigit)) return Optional.empty();
+            a[i] = line.charAt(0) - '0';
+            b[i] = line.charAt(1) - '0';
+        }
+        int slip = random.nextInt(width);
+        StringBuilder out = new StringBuilder(d.completion().length()), answer = new StringBuilder(width + 2).append('>');
+        int carry = 0;
+        for (int i = 0; i < width; i++) {
+            int total = a[i] + b[i] + carry;
+            carry = total / 10;
+            if (i == slip) carry = 1 - carry;
+            out.append(a[i]).append(b[i]).append(total % 10).append(carry).append('\n');
+            answer.append(total % 10);
+        }
+        return Optional.of(out.append(answer).append(carry).toString());
     }
 
     /** The full correct completion: the scratchpad and the reversed, padded sum (no end token). */

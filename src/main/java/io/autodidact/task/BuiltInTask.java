@@ -1,5 +1,6 @@
 package io.autodidact.task;
 
+import io.autodidact.loop.Mistakes;
 import io.autodidact.loop.Problem;
 import io.autodidact.reward.Reward;
 import java.util.List;
@@ -42,6 +43,11 @@ public interface BuiltInTask {
      * an answer it is told), or empty when the task has no hint format or the answer does not fit it.
      */
     default Optional<String> hintedPrompt(String prompt, String answer) {
+        return Optional.empty();
+    }
+
+    /** Plausible wrong solutions in the task's format, when the task can make them. */
+    default Optional<Mistakes> mistakes() {
         return Optional.empty();
     }
 

@@ -2,6 +2,7 @@ package io.autodidact.task;
 
 import io.autodidact.loop.ConfigMap;
 import io.autodidact.loop.Demonstration;
+import io.autodidact.loop.Mistakes;
 import io.autodidact.loop.Problem;
 import io.autodidact.loop.RewardSpec;
 import io.autodidact.loop.RunSpec;
@@ -141,6 +142,11 @@ public final class TaskWorkload implements Workload {
     @Override
     public List<Demonstration> demonstrations() {
         return demonstrations;
+    }
+
+    @Override
+    public Optional<Mistakes> mistakes() {
+        return builtIn == null ? Optional.empty() : builtIn.mistakes();
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.autodidact.task.AdditionTask;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -118,19 +119,42 @@ class ScoreTest {
 
     @Test
     void reviewDemonstrationsTeachTheFormatByKeepingACorrectAnswer() {
-        List<Demonstration> d = new Score(Map.of()).demonstrations(List.of(new Demonstration("12+3=", "1230\n>51")));
+        List<Demonstration> d = new Score(Map.of()).demonstrations(List.of(new Demonstration("12+3=", "1230\n>51")), Optional.empty());
         assertEquals(List.of(new Demonstration("12+3=1230\n>51\n=", "1230\n>51")), d);
-        assertEquals(List.of(), new Score(Map.of("review_demonstrations", false)).demonstrations(List.of(new Demonstration("1+1=", "2"))));
+        assertEquals(List.of(), new Score(Map.of("review_demonstrations", false)).demonstrations(List.of(new Demonstration("1+1=", "2")), Optional.empty()));
         List<Demonstration> task = new ArrayList<>();
         for (int i = 0; i < 1000; i++) task.add(new Demonstration("12+3=", "1230\n>51"));
-        List<Demonstration> mixed = new Score(Map.of("review_corrections", 0.2)).demonstrations(task);
+        List<Demonstration> mixed = new Score(Map.of("review_corrections", 0.2)).demonstrations(task, Optional.empty());
         long corrected = mixed.stream().filter(r -> !r.prompt().equals("12+3=1230\n>51\n=")).count();
         assertTrue(corrected > 150 && corrected < 250, "about a fifth have a wrong first attempt: " + corrected);
         for (Demonstration r : mixed) {
             assertEquals("1230\n>51", r.completion(), "the second attempt is always the right one");
             assertTrue(r.prompt().matches("12\\+3=1230\n>5\\d\n="), r.prompt());
         }
-        assertEquals(mixed, new Score(Map.of("review_corrections", 0.2)).demonstrations(task), "a fixed choice");
+        assertEquals(mixed, new Score(Map.of("review_corrections", 0.2)).demonstrations(task, Optional.empty()), "a fixed choice");
+    }
+
+    @Test
+    void reviewErrorTaskShowsTheTasksOwnMistakeAndNeedsATaskThatMakesThem() {
+        AdditionTask addition = new AdditionTask(2);
+        Demonstration d = new Demonstration(addition.prompt(58, 7), addition.solve(58, 7));
+        List<Demonstration> task = java.util.Collections.nCopies(200, d);
+        List<Demonstration> out = new Score(Map.of("review_corrections", 0.5, "review_error", "task")).demonstrations(task, addition.mistakes());
+        long wrong = 0;
+        for (Demonstration r : out) {
+            assertEquals(d.completion(), r.completion(), "the second attempt is the right solution");
+            String first = r.prompt().substring(d.prompt().length(), r.prompt().length() - Score.DEFAULT_CUE.length());
+            if (first.equals(d.completion())) continue;
+            wrong++;
+            // 58 + 7 with the carry out of the ones dropped (55), or one written out of the tens (165).
+            assertTrue(Set.of("8750\n5050\n>550", "8751\n5061\n>561").contains(first), "a slipped carry, carried through: " + first);
+        }
+        assertTrue(wrong > 70 && wrong < 130, "about half: " + wrong);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new Score(Map.of("review_corrections", 0.2, "review_error", "task")).demonstrations(task, Optional.empty()));
+        assertTrue(e.getMessage().contains("recipe.review_error"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Score(Map.of("review_error", "first_digit")));
+        assertTrue(e.getMessage().contains("recipe.review_error") && e.getMessage().contains("last_digit or task"), e.getMessage());
     }
 
     @Test

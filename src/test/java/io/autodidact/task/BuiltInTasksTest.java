@@ -121,6 +121,30 @@ class BuiltInTasksTest {
     }
 
     @Test
+    void additionsSlippedCarryIsAWholeWrongSolutionOffByAPowerOfTen() {
+        AdditionTask task = new AdditionTask(6);
+        var mistakes = task.mistakes().orElseThrow();
+        var random = new java.util.SplittableRandom(7);
+        Set<Long> offsets = new HashSet<>();
+        for (int i = 0; i < 300; i++) {
+            long a = random.nextLong(1_000_000), b = random.nextLong(1_000_000);
+            String wrong = mistakes.mistaken(new io.autodidact.loop.Demonstration(task.prompt(a, b), task.solve(a, b)), random).orElseThrow();
+            long stated = Long.parseLong(task.answerOf(wrong).orElseThrow());
+            long off = Math.abs(stated - (a + b));
+            assertTrue(off >= 10 && off <= 1_000_000 && Long.toString(off).matches("10+"), a + "+" + b + " stated " + stated + ":\n" + wrong);
+            offsets.add(off);
+            String[] lines = wrong.split("\n");
+            for (int k = 0; k < 6; k++) {
+                int ai = lines[k].charAt(0) - '0', bi = lines[k].charAt(1) - '0';
+                assertEquals(a / (long) Math.pow(10, k) % 10, ai, "the operands are copied right: " + wrong);
+                assertEquals(b / (long) Math.pow(10, k) % 10, bi, "the operands are copied right: " + wrong);
+            }
+        }
+        assertEquals(6, offsets.size(), "the slip lands on every position: " + offsets);
+        assertTrue(mistakes.mistaken(new io.autodidact.loop.Demonstration("1+1=", "2"), random).isEmpty(), "not this task's scratchpad");
+    }
+
+    @Test
     void multiplicationWritesOneCarryLinePerDigitAndTheReversedProduct() {
         MultiplicationTask t = new MultiplicationTask(4, MultiplicationTask.defaultSeedMix(4));
         GeneratedTask.Instance i = t.instance(123, 7);
