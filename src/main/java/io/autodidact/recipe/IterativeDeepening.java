@@ -5,6 +5,8 @@ import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.SamplingParams;
 import io.autodidact.engine.TokenIds;
 import io.autodidact.loop.ConfigMap;
+import io.autodidact.loop.Demonstration;
+import io.autodidact.loop.Mistakes;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Problem;
 import io.autodidact.loop.Recipe;
@@ -49,16 +51,20 @@ public final class IterativeDeepening implements Recipe {
     public static final List<OptionDoc> OPTIONS = Stream.concat(
             Star.OPTIONS.stream().filter(o -> !o.name().startsWith("rationalize")),
             Stream.of(new OptionDoc("cue", "string", DEFAULT_CUE, "appended to a failed sample before it is continued; {prompt} is the problem's prompt"),
-                    new OptionDoc("max_rounds", "integer", 1, "continuations per failed sample at most"))).toList();
+                    new OptionDoc("max_rounds", "integer", 1, "continuations per failed sample at most"),
+                    new OptionDoc("deepening_demonstrations", "number", 0.0, "share of the task's demonstrations the base also learns as a "
+                            + "continuation: the task's plausible mistake, the cue, then the right solution (the task must make mistakes, e.g. addition)")))
+            .toList();
 
     private final Star star;
     private final String cue;
     private final int maxRounds;
+    private final double demonstrationShare;
     private final Map<String, Object> resolved;
 
     public IterativeDeepening(Map<String, Object> options) {
         Map<String, Object> own = new HashMap<>(), rest = new HashMap<>();
-        if (options != null) options.forEach((k, v) -> (k.equals("cue") || k.equals("max_rounds") ? own : rest).put(k, v));
+        if (options != null) options.forEach((k, v) -> (k.equals("cue") || k.equals("max_rounds") || k.equals("deepening_demonstrations") ? own : rest).put(k, v));
         if (rest.containsKey("rationalize") || rest.containsKey("rationalize_samples"))
             throw RecipeOptions.error("rationalize", "iterative-deepening continues failed samples instead of hinting them; remove rationalize");
         star = new Star(rest);
@@ -69,12 +75,34 @@ public final class IterativeDeepening implements Recipe {
         cue = o.string("cue", DEFAULT_CUE);
         if (cue.isEmpty()) throw RecipeOptions.error("cue", "must not be empty; it is what tells the model to check its answer");
         maxRounds = o.integer("max_rounds", 1, 1, 16);
+        demonstrationShare = o.number("deepening_demonstrations", 0.0, 0, 1);
         resolved = o.finish();
     }
 
     @Override
     public String name() {
         return NAME;
+    }
+
+    /**
+     * With {@code deepening_demonstrations}: for that share of the task's demonstrations (a fixed choice), the continuation
+     * the sampler asks for, x + (the task's plausible wrong solution) + cue -> the right solution, so that a base has seen
+     * what to write after the cue. Without them a small base has never seen text after a finished answer: in seed 0 of
+     * the reproduction not one of its continuations was correct, so STaR had no deepened trace to keep and learned
+     * nothing of the format. The wrong attempt is in the prompt, so only the correction is trained.
+     */
+    @Override
+    public List<Demonstration> demonstrations(List<Demonstration> task, Optional<Mistakes> mistakes) {
+        if (demonstrationShare == 0) return List.of();
+        Mistakes m = mistakes.orElseThrow(() -> RecipeOptions.error("deepening_demonstrations",
+                "this run's task makes no plausible mistakes to continue from (the built-in addition task does); set it to 0"));
+        java.util.SplittableRandom random = new java.util.SplittableRandom(0xDEE9);
+        List<Demonstration> out = new ArrayList<>();
+        for (Demonstration d : task) {
+            if (random.nextDouble() >= demonstrationShare) continue;
+            m.mistaken(d, random).ifPresent(wrong -> out.add(new Demonstration(d.prompt() + wrong + cue.replace("{prompt}", d.prompt()), d.completion())));
+        }
+        return out;
     }
 
     @Override

@@ -434,7 +434,9 @@ public final class Reproductions {
      * Iterative deepening as inference, against plain resampling at equal generated tokens (probe {@code deepening}), on the
      * base and on two arms trained from it with the same samples, 3 iterations of 1,500 problems x 8 (36,000 samples each):
      * STaR, and iterative deepening (STaR on the deepened traces; it spends more tokens per sample, reported). The base has
-     * a context of 128 tokens, so that a second attempt fits after a 6-digit first one (14 + 40 + 15 + 40).
+     * a context of 128 tokens, so that a second attempt fits after a 6-digit first one (14 + 40 + 15 + 40), and it also learns
+     * the continuation's format from a fifth of the demonstrations (a slipped carry, the cue, the right solution): seed 0
+     * without them never wrote one correct continuation, so neither arm could learn from deepening.
      */
     static Reproduction iterativeDeepening() {
         return new Reproduction("iterative-deepening",
@@ -442,7 +444,8 @@ public final class Reproductions {
                         + "accuracy on 4-6 digit addition than plain resampling (pass@k) given the same generated tokens per problem. Both sides "
                         + "are verified by the task's answers: deepening continues only attempts the verifier rejects, and pass@k counts a "
                         + "problem solved when any sample is correct.",
-                "/configs/demo.yaml", List.of("model.context=128", "iterations=3", "task.problems_per_iteration=1500", "eval.pass_k=0"),
+                "/configs/demo.yaml", List.of("model.context=128", "iterations=3", "task.problems_per_iteration=1500", "eval.pass_k=0",
+                        "recipe={name: iterative-deepening, temperature: 1.0, " + STAR_TRAIN + ", cue: " + DEEPENING_CUE + ", deepening_demonstrations: 0.2}"),
                 List.of(new Arm("star", List.of("recipe={name: star, temperature: 1.0, " + STAR_TRAIN + "}")),
                         new Arm("iterative-deepening", List.of("recipe={name: iterative-deepening, temperature: 1.0, " + STAR_TRAIN
                                 + ", cue: " + DEEPENING_CUE + ", max_rounds: 2}"))),

@@ -9,12 +9,15 @@ import io.autodidact.engine.SamplingParams;
 import io.autodidact.engine.djl.DjlEngineFactory;
 import io.autodidact.engine.djl.EngineOptions;
 import io.autodidact.loop.ConfigMap.ConfigException;
+import io.autodidact.loop.Demonstration;
 import io.autodidact.loop.Problem;
 import io.autodidact.loop.Rollout;
 import io.autodidact.task.AdditionTask;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** {@link IterativeDeepening#deepenTraces} on hand-made samples and a real (untrained) tiny model: what it continues, and how. */
@@ -131,5 +134,23 @@ class IterativeDeepeningTest {
         }
         var rounds = assertThrows(ConfigException.class, () -> new IterativeDeepening(Map.of("max_rounds", 0)));
         assertTrue(rounds.getMessage().contains("recipe.max_rounds"), rounds.getMessage());
+    }
+
+    @Test
+    void deepeningDemonstrationsShowTheCorrectionAfterTheTasksOwnMistake() {
+        Demonstration d = new Demonstration(TASK.prompt(58, 7), TASK.solve(58, 7));
+        List<Demonstration> task = java.util.Collections.nCopies(400, d);
+        assertEquals(List.of(), new IterativeDeepening(Map.of("cue", CUE)).demonstrations(task, TASK.mistakes()), "none by default");
+        List<Demonstration> out = new IterativeDeepening(Map.of("cue", CUE, "deepening_demonstrations", 0.25)).demonstrations(task, TASK.mistakes());
+        assertTrue(out.size() > 70 && out.size() < 130, "about a quarter: " + out.size());
+        for (Demonstration r : out) {
+            assertEquals(d.completion(), r.completion(), "only the right solution is trained");
+            // the prompt is what the sampler continues from: x, a wrong attempt (58 + 7 with a slipped carry), the cue with x restated
+            assertTrue(Set.of(d.prompt() + "8750\n5050\n>550\n" + d.prompt(), d.prompt() + "8751\n5061\n>561\n" + d.prompt()).contains(r.prompt()),
+                    r.prompt());
+        }
+        var e = assertThrows(ConfigException.class,
+                () -> new IterativeDeepening(Map.of("deepening_demonstrations", 0.25)).demonstrations(task, Optional.empty()));
+        assertTrue(e.getMessage().contains("recipe.deepening_demonstrations"), e.getMessage());
     }
 }
