@@ -81,10 +81,12 @@ class GenerateTest(unittest.TestCase):
                 p = p / p.sum()
                 self.assertLess((freq - p).abs().max().item(), 0.015, "frequencies %s vs %s" % (freq.tolist(), p.tolist()))
 
-    def test_too_long_a_request_is_refused_with_the_numbers(self):
+    def test_a_sequence_that_fills_the_context_ends_there_and_a_prompt_that_fills_it_is_refused(self):
         m = tiny("qwen3", context=16)
-        with self.assertRaisesRegex(ValueError, r"longest prompt \(10 tokens\) plus max_new_tokens \(8\) exceeds the model's context of 16"):
-            list(generate(m, [list(range(10))], Sampling(max_new_tokens=8)))
+        out = by_index(generate(m, [list(range(10)), [1, 2]], Sampling(max_new_tokens=8)))
+        self.assertEqual([(len(c.tokens), c.finish_reason) for c in out], [(6, "length"), (8, "length")])
+        with self.assertRaisesRegex(ValueError, "a prompt of 16 tokens leaves no room in the model's context of 16; shorten it"):
+            list(generate(m, [list(range(16))], Sampling(max_new_tokens=8)))
         with self.assertRaisesRegex(ValueError, "top_p must be in"):
             Sampling(top_p=0)
 

@@ -42,7 +42,7 @@ class Completion:
     index: int            # the prompt's position in the request
     tokens: list          # completion tokens, including the stop token that ended it
     logprobs: list        # log p(token) at temperature 1, one per token
-    finish_reason: str    # "eos" (a stop token) or "length"
+    finish_reason: str    # "eos" (a stop token), "stop" (the stop callback) or "length"
 
 
 # ------------------------------------------------------------------------------------------ random streams
@@ -111,9 +111,10 @@ def sample(logits, sampling, u):
 
 # ------------------------------------------------------------------------------------------ generation
 
-def generate(model, prompts, sampling, prompt_index=None, sample_index=None, batch_size=64):
+def generate(model, prompts, sampling, prompt_index=None, sample_index=None, batch_size=64, stop=None):
     """Yields a Completion per prompt (lists of token ids), in the order they finish. prompt_index and sample_index
-    (default: the prompt's position, 0) key each sequence's random stream."""
+    (default: the prompt's position, 0) key each sequence's random stream. `stop(tokens)`, when given, is asked after
+    every token that is not a stop token whether the completion so far ends the sequence (finish_reason "stop")."""
     if not prompts:
         return
     for i, p in enumerate(prompts):
@@ -122,11 +123,13 @@ def generate(model, prompts, sampling, prompt_index=None, sample_index=None, bat
     n = len(prompts)
     prompt_index = list(range(n)) if prompt_index is None else list(prompt_index)
     sample_index = [0] * n if sample_index is None else list(sample_index)
-    length = max(len(p) for p in prompts) + sampling.max_new_tokens
     limit = model.config.max_position_embeddings
-    if length > limit:
-        raise ValueError("the longest prompt (%d tokens) plus max_new_tokens (%d) exceeds the model's context of %d; "
-                         "shorten it or lower max_new_tokens" % (length - sampling.max_new_tokens, sampling.max_new_tokens, limit))
+    longest = max(len(p) for p in prompts)
+    if longest >= limit:
+        raise ValueError("a prompt of %d tokens leaves no room in the model's context of %d; shorten it" % (longest, limit))
+    # A sequence that fills the context (prompt + completion = context) ends there ("length"), as in the JVM engine,
+    # whatever max_new_tokens says.
+    length = min(longest + sampling.max_new_tokens, limit)
     device = model.lm_head.weight.device
     keys = stream_keys(sampling.seed, torch.tensor(prompt_index, device=device), torch.tensor(sample_index, device=device))
     stops = torch.tensor(sorted(set(sampling.stop_token_ids)), dtype=torch.long, device=device)
@@ -157,7 +160,7 @@ def generate(model, prompts, sampling, prompt_index=None, sample_index=None, bat
                         slot_of[r] = i
                         made[r], made_lp[r] = [], []
                     position[rows] = ends  # _take moves it on to where the sampled token goes
-                    yield from _take(logits, rows, admitted, sampling, keys, stops, slot_of, made, made_lp, last, position)
+                    yield from _take(logits, rows, admitted, sampling, keys, stops, stop, limit, slot_of, made, made_lp, last, position)
                 if not any(s >= 0 for s in slot_of):
                     continue
                 active = [(r, slot_of[r]) for r in range(b) if slot_of[r] >= 0]
@@ -166,12 +169,12 @@ def generate(model, prompts, sampling, prompt_index=None, sample_index=None, bat
                 busy = torch.tensor([s >= 0 for s in slot_of], device=device)
                 step_pos = torch.where(busy, position, torch.zeros_like(position))
                 logits = model(last[:, None], positions=step_pos[:, None], cache=cache)[:, 0].float()
-                yield from _take(logits[rows], rows, active, sampling, keys, stops, slot_of, made, made_lp, last, position)
+                yield from _take(logits[rows], rows, active, sampling, keys, stops, stop, limit, slot_of, made, made_lp, last, position)
     finally:
         model.train(was_training)
 
 
-def _take(logits, rows, pairs, sampling, keys, stops, slot_of, made, made_lp, last, position):
+def _take(logits, rows, pairs, sampling, keys, stops, stop, limit, slot_of, made, made_lp, last, position):
     """Samples one token for each (row, prompt) of `pairs` from its logits; yields the sequences that finish."""
     prompts_idx = torch.tensor([i for _, i in pairs], device=logits.device)
     steps = torch.tensor([len(made[r]) for r, _ in pairs], device=logits.device)
@@ -180,9 +183,12 @@ def _take(logits, rows, pairs, sampling, keys, stops, slot_of, made, made_lp, la
     stopped = torch.isin(tokens, stops) if stops.numel() else torch.zeros_like(tokens, dtype=torch.bool)
     last[rows] = tokens
     position[rows] += 1
+    full = {r: p + 1 >= limit for r, p in zip([r for r, _ in pairs], position[rows].tolist())}
     for (r, i), t, lp, s in zip(pairs, tokens.tolist(), logprobs.tolist(), stopped.tolist()):
         made[r].append(t)
         made_lp[r].append(lp)
-        if s or len(made[r]) >= sampling.max_new_tokens:
-            yield Completion(i, made[r], made_lp[r], "eos" if s else "length")
+        reason = "eos" if s else "stop" if stop is not None and stop(made[r]) else \
+            "length" if len(made[r]) >= sampling.max_new_tokens or full[r] else None
+        if reason:
+            yield Completion(i, made[r], made_lp[r], reason)
             slot_of[r] = -1
