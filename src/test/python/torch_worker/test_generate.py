@@ -53,6 +53,14 @@ class GenerateTest(unittest.TestCase):
         self.assertEqual(out[0].finish_reason, "eos")
         self.assertEqual(len(out[0].logprobs), len(out[0].tokens))
 
+    def test_autograd_stays_on_for_the_caller_while_generation_is_suspended(self):
+        m = tiny("llama")
+        g = generate(m, [[1], [2], [3]], Sampling(max_new_tokens=2), batch_size=1)
+        next(g)
+        self.assertTrue(torch.is_grad_enabled())
+        self.assertTrue(m(torch.tensor([[1, 2]])).requires_grad)
+        self.assertEqual(len(list(g)), 2)
+
     def test_top_k_one_and_a_tiny_top_p_sample_the_greedy_token(self):
         m = tiny("qwen3")
         prompts = [[1, 2, 3], [7, 8]]

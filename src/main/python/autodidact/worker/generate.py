@@ -144,32 +144,35 @@ def generate(model, prompts, sampling, prompt_index=None, sample_index=None, bat
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad():
-            while waiting or any(s >= 0 for s in slot_of):
-                free = [r for r in range(b) if slot_of[r] < 0]
-                admitted = [(r, waiting.popleft()) for r in free[:len(waiting)]]
-                if admitted:
-                    rows = torch.tensor([r for r, _ in admitted], device=device)
-                    width = max(len(prompts[i]) for _, i in admitted)
-                    ids = torch.zeros(len(admitted), width, dtype=torch.long, device=device)
-                    for j, (_, i) in enumerate(admitted):
-                        ids[j, :len(prompts[i])] = torch.tensor(prompts[i], device=device)
-                    ends = torch.tensor([len(prompts[i]) - 1 for _, i in admitted], device=device)
+        # Grad mode is per thread, not per generator: no_grad around each forward, never across a yield, so the caller
+        # does not run without autograd while this generator is suspended.
+        while waiting or any(s >= 0 for s in slot_of):
+            free = [r for r in range(b) if slot_of[r] < 0]
+            admitted = [(r, waiting.popleft()) for r in free[:len(waiting)]]
+            if admitted:
+                rows = torch.tensor([r for r, _ in admitted], device=device)
+                width = max(len(prompts[i]) for _, i in admitted)
+                ids = torch.zeros(len(admitted), width, dtype=torch.long, device=device)
+                for j, (_, i) in enumerate(admitted):
+                    ids[j, :len(prompts[i])] = torch.tensor(prompts[i], device=device)
+                ends = torch.tensor([len(prompts[i]) - 1 for _, i in admitted], device=device)
+                with torch.no_grad():
                     logits = model(ids, cache=cache, slots=rows, last=ends).float()
-                    for r, i in admitted:
-                        slot_of[r] = i
-                        made[r], made_lp[r] = [], []
-                    position[rows] = ends  # _take moves it on to where the sampled token goes
-                    yield from _take(logits, rows, admitted, sampling, keys, stops, stop, limit, slot_of, made, made_lp, last, position)
-                if not any(s >= 0 for s in slot_of):
-                    continue
-                active = [(r, slot_of[r]) for r in range(b) if slot_of[r] >= 0]
-                rows = torch.tensor([r for r, _ in active], device=device)
-                # Free rows decode a dummy token at position 0 and are ignored: the batch keeps one shape.
-                busy = torch.tensor([s >= 0 for s in slot_of], device=device)
-                step_pos = torch.where(busy, position, torch.zeros_like(position))
+                for r, i in admitted:
+                    slot_of[r] = i
+                    made[r], made_lp[r] = [], []
+                position[rows] = ends  # _take moves it on to where the sampled token goes
+                yield from _take(logits, rows, admitted, sampling, keys, stops, stop, limit, slot_of, made, made_lp, last, position)
+            if not any(s >= 0 for s in slot_of):
+                continue
+            active = [(r, slot_of[r]) for r in range(b) if slot_of[r] >= 0]
+            rows = torch.tensor([r for r, _ in active], device=device)
+            # Free rows decode a dummy token at position 0 and are ignored: the batch keeps one shape.
+            busy = torch.tensor([s >= 0 for s in slot_of], device=device)
+            step_pos = torch.where(busy, position, torch.zeros_like(position))
+            with torch.no_grad():
                 logits = model(last[:, None], positions=step_pos[:, None], cache=cache)[:, 0].float()
-                yield from _take(logits[rows], rows, active, sampling, keys, stops, stop, limit, slot_of, made, made_lp, last, position)
+            yield from _take(logits[rows], rows, active, sampling, keys, stops, stop, limit, slot_of, made, made_lp, last, position)
     finally:
         model.train(was_training)
 
