@@ -81,6 +81,18 @@ class CoreTest(unittest.TestCase):
         self.assertEqual(out["finish_reason"], "stop")
         self.assertTrue(out["text"].endswith(stop) and free["text"].startswith(out["text"]), (out["text"], free["text"]))
 
+    def test_an_eos_token_ends_a_sample_and_stays_out_of_its_text(self):
+        builtin(self.core, seed=4)
+        desc = {"op": "generate", "model": "m1", "sampling": {"temperature": 0, "max_new_tokens": 10}}
+        free = rows_of(self.core.generate(desc, gen_columns([[2, 3]])))[0]["tokens"]
+        eos = free[2]
+        self.core.models["m1"].tokenizer.eos_ids = (eos,)  # as if the tokenizer's <eos> were the third greedy token
+        out = rows_of(self.core.generate(desc, gen_columns([[2, 3]])))[0]
+        first = free.index(eos)
+        self.assertEqual((out["tokens"], out["finish_reason"]), (free[:first + 1], "eos"))
+        self.assertEqual(out["text"], "".join(ALPHABET[t - 2] for t in free[:first]))
+        self.assertGreater(len(out["text"]), 0)
+
     def test_bad_generate_requests_are_refused_naming_the_problem(self):
         builtin(self.core)
         desc = {"op": "generate", "model": "m1"}
