@@ -1,6 +1,6 @@
 # The GPU worker: `python -m autodidact.worker --port 8816` on CUDA PyTorch, speaking the same worker protocol
-# (flight/worker-protocol.md) as the JVM worker. Its Python code (the autodidact.worker module) comes with the GPU
-# worker issue; this image already carries src/main/python, so it runs as soon as that module is in the repository.
+# (flight/worker-protocol.md) as the JVM worker; its code is src/main/python/autodidact/worker (docs/gpu-worker.md).
+# It reads its bearer token from AUTODIDACT_WORKER_TOKEN or AUTODIDACT_API_TOKEN. Not yet built or run on a GPU.
 # Build from the repository root (docker/README.md):
 #   docker build -f docker/gpu-worker.Dockerfile -t autodidact-gpu-worker:0.1.0 .
 # The PyTorch version matches the libtorch the JVM engine uses (pytorch-native-cpu 2.7.1 in pom.xml).

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the PyTorch baseline used by `./autodidact bench engine`: Debian's python3-torch (1.13)
+# Installs the PyTorch baseline used by `./autodidact bench engine` and the GPU worker's CPU tests (run by
+# `./autodidact test`): Debian's python3-torch (1.13)
 # for the system python /usr/bin/python3, plus OpenBLAS. Idempotent; safe to rerun.
 #
 # Debian's torch links the generic libblas.so.3; with the reference BLAS active it runs 8-16x slower
