@@ -5,6 +5,8 @@ import io.autodidact.loop.LrSchedule;
 import io.autodidact.loop.OptionDoc;
 import io.autodidact.loop.Recipe.TrainPlan;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +27,24 @@ public final class RecipeOptions {
 
     public RecipeOptions(Map<String, Object> options) {
         config = new ConfigMap("recipe", options == null ? Map.of() : options);
+    }
+
+    /**
+     * The options of a recipe that uses another recipe's update: those it reads itself and the rest, which configure that
+     * recipe. Both keep the config's order.
+     */
+    public record Split(Map<String, Object> own, Map<String, Object> rest) {
+        public Split {
+            own = Collections.unmodifiableMap(new LinkedHashMap<>(own));
+            rest = Collections.unmodifiableMap(new LinkedHashMap<>(rest));
+        }
+    }
+
+    /** {@code options} (may be absent) split into the keys in {@code own} and the rest. */
+    public static Split split(Map<String, Object> options, Collection<String> own) {
+        Map<String, Object> mine = new LinkedHashMap<>(), rest = new LinkedHashMap<>();
+        if (options != null) options.forEach((k, v) -> (own.contains(k) ? mine : rest).put(k, v));
+        return new Split(mine, rest);
     }
 
     /** A config error naming {@code recipe.<option>}, for checks that span options or follow from the run. */

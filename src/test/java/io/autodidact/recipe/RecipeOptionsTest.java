@@ -71,6 +71,19 @@ class RecipeOptionsTest {
     }
 
     @Test
+    void splitHandsTheWrappedRecipeEveryKeyTheWrapperDoesNotReadInTheConfigsOrder() {
+        Map<String, Object> options = new java.util.LinkedHashMap<>();
+        options.put("lr", 0.1);
+        options.put("cue", "?");
+        options.put("samples", 4);
+        options.put("max_rounds", 2);
+        RecipeOptions.Split split = RecipeOptions.split(options, List.of("cue", "max_rounds", "deepening_demonstrations"));
+        assertEquals(List.of("cue", "max_rounds"), List.copyOf(split.own().keySet()));
+        assertEquals(List.of("lr", "samples"), List.copyOf(split.rest().keySet()));
+        assertEquals(new RecipeOptions.Split(Map.of(), Map.of()), RecipeOptions.split(null, List.of("cue")));
+    }
+
+    @Test
     void errorsNameTheRecipeOptionAndUnreadKeysAreRefused() {
         var range = assertThrows(IllegalArgumentException.class, () -> new RecipeOptions(Map.of("samples", 0)).integer("samples", 8, 1, 1024));
         assertEquals("recipe.samples: must be in [1, 1024], got 0", range.getMessage());
