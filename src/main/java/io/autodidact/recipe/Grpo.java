@@ -8,6 +8,7 @@ import io.autodidact.loop.Recipe;
 import io.autodidact.loop.Rollout;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * GRPO with verifiable rewards (Shao et al. 2024) and its variants: per iteration a batch of problems, K samples
@@ -27,27 +28,26 @@ import java.util.Map;
 public final class Grpo implements Recipe {
     public static final String NAME = "grpo";
 
-    public static final List<OptionDoc> OPTIONS = List.of(
+    /** The defaults of {@code batch_size}, {@code lr}, {@code warmup_steps} and {@code lr_schedule}. */
+    static final Optimizer OPTIMIZER = new Optimizer(256, 1e-4, 0, LrSchedule.Kind.CONSTANT);
+
+    public static final List<OptionDoc> OPTIONS = Stream.of(List.of(
             new OptionDoc("samples", "integer", 8, "K: completions sampled per problem (the group)"),
             new OptionDoc("temperature", "number", 1.0, "sampling temperature (1.0 keeps the old log-probabilities exact)"),
             new OptionDoc("advantage", "string", "grpo", "grpo: (r - mean) / std | drgrpo: r - mean | rloo: r - mean of the others"),
             new OptionDoc("dynamic_sampling", "boolean", true, "DAPO: skip groups whose rewards are all equal"),
-            new OptionDoc("epochs", "integer", 1, "passes over the iteration's samples"),
-            new OptionDoc("batch_size", "integer", 256, "samples per minibatch (one optimizer step)"),
-            new OptionDoc("lr", "number", 1e-4, "AdamW peak learning rate"),
-            new OptionDoc("warmup_steps", "integer", 0, "linear warmup steps"),
-            new OptionDoc("lr_schedule", "string", "constant", "cosine | constant | wsd"),
-            new OptionDoc("eps_low", "number", 0.2, "clip ratios below 1 - eps_low"),
+            new OptionDoc("epochs", "integer", 1, "passes over the iteration's samples")),
+            RecipeOptions.optimizerDocs(OPTIMIZER, "samples per minibatch (one optimizer step)"),
+            List.of(new OptionDoc("eps_low", "number", 0.2, "clip ratios below 1 - eps_low"),
             new OptionDoc("eps_high", "number", 0.2, "clip ratios above 1 + eps_high (DAPO clip-higher: 0.28)"),
             new OptionDoc("kl_coef", "number", 0.0, "weight of the k3 KL to the base policy (0: no reference)"),
             new OptionDoc("averaging", "string", "sequence", "sequence (GRPO) | token (DAPO) | constant (Dr. GRPO, divides by max_length)"),
             new OptionDoc("max_length", "integer", 40, "the constant of averaging: constant (the generation length limit)"),
             new OptionDoc("kernel", "string", "java", "java | python (bundled GraalPy kernels) | path to your .py kernel file or directory"),
             new OptionDoc("kernel_module", "string", "", "module of a kernel directory (a file's module is its name)"),
-            new OptionDoc("kernel_function", "string", "loss", "function of your kernel: f(batch, **options) -> loss or (loss, monitors)"));
+            new OptionDoc("kernel_function", "string", "loss", "function of your kernel: f(batch, **options) -> loss or (loss, monitors)"))).flatMap(List::stream).toList();
 
-    private final int samples;
-    private final double temperature;
+    private final Sampling sampling;
     private final GroupAdvantages advantage;
     private final boolean dynamicSampling;
     private final TrainPlan plan;
@@ -55,15 +55,11 @@ public final class Grpo implements Recipe {
 
     public Grpo(Map<String, Object> options) {
         RecipeOptions o = new RecipeOptions(options);
-        samples = o.integer("samples", 8, 2, 1024);
-        temperature = o.number("temperature", 1.0, 0, 10);
+        sampling = o.sampling(8, 2);
         advantage = o.choice("advantage", "grpo", GroupAdvantages::parse);
         dynamicSampling = o.bool("dynamic_sampling", true);
-        int epochs = o.integer("epochs", 1, 1, 1000);
-        int batchSize = o.integer("batch_size", 256, 1, 1 << 20);
-        double lr = o.number("lr", 1e-4, 0, 10);
-        int warmup = o.integer("warmup_steps", 0, 0, 1_000_000);
-        LrSchedule.Kind schedule = o.schedule("constant");
+        int epochs = o.epochs();
+        Optimizer optimizer = o.optimizer(OPTIMIZER);
         double epsLow = o.number("eps_low", 0.2, 0, 0.99), epsHigh = o.number("eps_high", 0.2, 0, 10);
         double klCoef = o.number("kl_coef", 0.0, 0, 100);
         Objective.Averaging averaging = o.choice("averaging", "sequence", Objective.Averaging::parse);
@@ -72,7 +68,7 @@ public final class Grpo implements Recipe {
         Objective.Kernel k = Objective.Kernel.parse(kernel, function, "recipe.kernel");
         if (k.code().isPresent() && !module.isEmpty()) k = Objective.Kernel.file(k.code().get(), module, function);
         Objective objective = Objective.policyGradient(epsLow, epsHigh, klCoef, averaging, maxLength).withKernel(k);
-        plan = new TrainPlan(0, batchSize, lr, warmup, schedule, 0, false, objective, epochs);
+        plan = optimizer.epochs(epochs, objective);
         resolved = o.finish();
     }
 
@@ -83,7 +79,7 @@ public final class Grpo implements Recipe {
 
     @Override
     public SamplingParams sampling(int iteration, int maxNewTokens, long seed) {
-        return SamplingParams.sample(samples, temperature, maxNewTokens, seed);
+        return sampling.params(maxNewTokens, seed);
     }
 
     /**

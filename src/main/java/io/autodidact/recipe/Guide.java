@@ -73,11 +73,9 @@ public final class Guide implements Recipe {
     private final Map<String, Object> resolved;
 
     public Guide(Map<String, Object> options) {
-        Map<String, Object> own = new HashMap<>(), rest = new HashMap<>();
-        if (options != null)
-            options.forEach((k, v) -> (k.equals("hint_samples") || k.equals("gamma_percentile") ? own : rest).put(k, v));
-        grpo = new Grpo(rest);
-        RecipeOptions o = new RecipeOptions(own);
+        RecipeOptions.Split split = RecipeOptions.split(options, List.of("hint_samples", "gamma_percentile"));
+        grpo = new Grpo(split.rest());
+        RecipeOptions o = new RecipeOptions(split.own());
         grpo.options().forEach(o::put);
         int k = (int) grpo.options().get("samples");
         int hints = o.integer("hint_samples", 0, 0, 1024);

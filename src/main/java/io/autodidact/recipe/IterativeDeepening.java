@@ -63,12 +63,11 @@ public final class IterativeDeepening implements Recipe {
     private final Map<String, Object> resolved;
 
     public IterativeDeepening(Map<String, Object> options) {
-        Map<String, Object> own = new HashMap<>(), rest = new HashMap<>();
-        if (options != null) options.forEach((k, v) -> (k.equals("cue") || k.equals("max_rounds") || k.equals("deepening_demonstrations") ? own : rest).put(k, v));
-        if (rest.containsKey("rationalize") || rest.containsKey("rationalize_samples"))
+        RecipeOptions.Split split = RecipeOptions.split(options, List.of("cue", "max_rounds", "deepening_demonstrations"));
+        if (split.rest().containsKey("rationalize") || split.rest().containsKey("rationalize_samples"))
             throw RecipeOptions.error("rationalize", "iterative-deepening continues failed samples instead of hinting them; remove rationalize");
-        star = new Star(rest);
-        RecipeOptions o = new RecipeOptions(own);
+        star = new Star(split.rest());
+        RecipeOptions o = new RecipeOptions(split.own());
         star.options().forEach((k, v) -> {
             if (!k.startsWith("rationalize")) o.put(k, v);
         });

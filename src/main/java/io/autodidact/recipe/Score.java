@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * SCoRe, self-correction by two-attempt RL (Kumar et al. 2024, "Training Language Models to Self-Correct via
@@ -54,7 +55,10 @@ public final class Score implements Recipe {
     /** Writable by every built-in task's character set: a new line, then the {@code =} that starts an answer. */
     public static final String DEFAULT_CUE = "\n=";
 
-    public static final List<OptionDoc> OPTIONS = List.of(
+    /** The defaults of {@code batch_size}, {@code lr}, {@code warmup_steps} and {@code lr_schedule}, in both modes. */
+    static final Optimizer OPTIMIZER = new Optimizer(256, 1e-4, 0, LrSchedule.Kind.CONSTANT);
+
+    public static final List<OptionDoc> OPTIONS = Stream.of(List.of(
             new OptionDoc("samples", "integer", 4, "K: first attempts per problem, each followed by one second attempt (2K samples)"),
             new OptionDoc("temperature", "number", 1.0, "sampling temperature of both attempts"),
             new OptionDoc("cue", "string", DEFAULT_CUE, "text after the first attempt that asks for the second; must be in the tokenizer's alphabet"),
@@ -69,19 +73,15 @@ public final class Score implements Recipe {
                     + "plausible mistake carried through the solution, e.g. addition's dropped carry; the task must make them)"),
             new OptionDoc("demonstration_mix", "number", 0.0, "[sft] fraction of each batch from the task's demonstrations (keeps first attempts alive)"),
             new OptionDoc("epochs", "integer", 1, "[rl] passes over the iteration's samples"),
-            new OptionDoc("train_steps", "integer", 300, "[sft] optimizer steps per iteration"),
-            new OptionDoc("batch_size", "integer", 256, "samples per optimizer step"),
-            new OptionDoc("lr", "number", 1e-4, "AdamW peak learning rate"),
-            new OptionDoc("warmup_steps", "integer", 0, "linear warmup steps"),
-            new OptionDoc("lr_schedule", "string", "constant", "cosine | constant | wsd"),
-            new OptionDoc("averaging", "string", "token", "[rl] token | sequence | constant (divides by max_length)"),
+            new OptionDoc("train_steps", "integer", 300, "[sft] optimizer steps per iteration")),
+            RecipeOptions.optimizerDocs(OPTIMIZER, "samples per optimizer step"),
+            List.of(new OptionDoc("averaging", "string", "token", "[rl] token | sequence | constant (divides by max_length)"),
             new OptionDoc("max_length", "integer", 40, "[rl] the constant of averaging: constant"),
-            new OptionDoc("kernel", "string", "java", "[rl] java | python (the bundled GraalPy kernels)"));
+            new OptionDoc("kernel", "string", "java", "[rl] java | python (the bundled GraalPy kernels)"))).flatMap(List::stream).toList();
 
     enum Mode { RL, SFT }
 
-    private final int samples;
-    private final double temperature;
+    private final Sampling sampling;
     private final String cue;
     private final Mode mode;
     private final int stage1Iterations;
@@ -94,8 +94,7 @@ public final class Score implements Recipe {
 
     public Score(Map<String, Object> options) {
         RecipeOptions o = new RecipeOptions(options);
-        samples = o.integer("samples", 4, 2, 1024);
-        temperature = o.number("temperature", 1.0, 0, 10);
+        sampling = o.sampling(4, 2);
         cue = o.string("cue", DEFAULT_CUE);
         if (cue.isEmpty()) throw RecipeOptions.error("cue", "must not be empty; e.g. \"\\n=\"");
         String m = o.string("mode", "rl");
@@ -117,12 +116,9 @@ public final class Score implements Recipe {
             default -> throw RecipeOptions.error("review_error", "unknown value \"" + reviewError + "\"; use last_digit or task");
         };
         double demonstrationMix = o.number("demonstration_mix", 0.0, 0, 0.99);
-        int epochs = o.integer("epochs", 1, 1, 1000);
+        int epochs = o.epochs();
         int steps = o.integer("train_steps", 300, 0, 10_000_000);
-        int batchSize = o.integer("batch_size", 256, 1, 1 << 20);
-        double lr = o.number("lr", 1e-4, 0, 10);
-        int warmup = o.integer("warmup_steps", 0, 0, 1_000_000);
-        LrSchedule.Kind schedule = o.schedule("constant");
+        Optimizer optimizer = o.optimizer(OPTIMIZER);
         Objective.Averaging averaging = o.choice("averaging", "token", Objective.Averaging::parse);
         int maxLength = o.integer("max_length", 40, 1, 1 << 20);
         String kernel = o.string("kernel", "java");
@@ -133,14 +129,12 @@ public final class Score implements Recipe {
         };
         resolved = o.finish();
         if (mode == Mode.SFT) {
-            stageOne = stageTwo = new TrainPlan(steps, batchSize, lr, warmup, schedule, demonstrationMix, false);
+            stageOne = stageTwo = optimizer.steps(steps, demonstrationMix, false);
         } else {
             if (demonstrationMix > 0)
                 throw RecipeOptions.error("demonstration_mix", "applies to mode sft only; policy-gradient rows need sampling log-probabilities");
-            stageOne = new TrainPlan(0, batchSize, lr, warmup, schedule, 0, false,
-                    Objective.policyGradient(0.2, 0.2, Math.max(beta1, beta2), averaging, maxLength).withKernel(k), epochs);
-            stageTwo = new TrainPlan(0, batchSize, lr, warmup, schedule, 0, false,
-                    Objective.policyGradient(0.2, 0.2, beta1, averaging, maxLength).withKernel(k), epochs);
+            stageOne = optimizer.epochs(epochs, Objective.policyGradient(0.2, 0.2, Math.max(beta1, beta2), averaging, maxLength).withKernel(k));
+            stageTwo = optimizer.epochs(epochs, Objective.policyGradient(0.2, 0.2, beta1, averaging, maxLength).withKernel(k));
         }
     }
 
@@ -151,7 +145,7 @@ public final class Score implements Recipe {
 
     @Override
     public SamplingParams sampling(int iteration, int maxNewTokens, long seed) {
-        return SamplingParams.sample(samples, temperature, maxNewTokens, seed);
+        return sampling.params(maxNewTokens, seed);
     }
 
     @Override
@@ -193,15 +187,16 @@ public final class Score implements Recipe {
      */
     @Override
     public List<Rollout> select(int iteration, List<Rollout> scored) {
+        int k = sampling.samples();
         Rollout[] out = new Rollout[scored.size()];
         for (Pairs p : pairs(scored)) {
-            double[] r1 = new double[samples], r2 = new double[samples];
-            for (int j = 0; j < samples; j++) {
+            double[] r1 = new double[k], r2 = new double[k];
+            for (int j = 0; j < k; j++) {
                 r1[j] = scored.get(p.first[j]).reward();
                 r2[j] = scored.get(p.second[j]).reward();
             }
-            double[][] a = mode == Mode.RL ? advantages(r1, r2, stageOne(iteration), alpha) : new double[2][samples];
-            for (int j = 0; j < samples; j++) {
+            double[][] a = mode == Mode.RL ? advantages(r1, r2, stageOne(iteration), alpha) : new double[2][k];
+            for (int j = 0; j < k; j++) {
                 Rollout y1 = scored.get(p.first[j]), y2 = scored.get(p.second[j]);
                 out[p.first[j]] = y1.withAdvantage(a[0][j]).withSelected(mode == Mode.RL);
                 out[p.second[j]] = y2.withAdvantage(a[1][j]).withSelected(mode == Mode.RL || (y2.correct() && y2.error().isEmpty()));
@@ -213,9 +208,10 @@ public final class Score implements Recipe {
     /** SELECT, with the iteration's transitions on the training samples as monitors ({@code select_c_to_c}, ...), and the stage. */
     @Override
     public Selection select(int iteration, List<Rollout> scored, PolicyEngine policy) {
+        int k = sampling.samples();
         Transitions t = Transitions.NONE;
         for (Pairs p : pairs(scored))
-            for (int j = 0; j < samples; j++) t = t.plus(scored.get(p.first[j]).correct(), scored.get(p.second[j]).correct());
+            for (int j = 0; j < k; j++) t = t.plus(scored.get(p.first[j]).correct(), scored.get(p.second[j]).correct());
         Map<String, Double> monitors = new LinkedHashMap<>(t.figures());
         if (mode == Mode.RL) monitors.put("stage", stageOne(iteration) ? 1.0 : 2.0);
         return new Selection(select(iteration, scored), monitors);
@@ -225,22 +221,23 @@ public final class Score implements Recipe {
     private record Pairs(int[] first, int[] second) {}
 
     private List<Pairs> pairs(List<Rollout> scored) {
+        int k = sampling.samples();
         Map<String, Pairs> byProblem = new LinkedHashMap<>();
         for (int i = 0; i < scored.size(); i++) {
             Rollout r = scored.get(i);
-            Pairs p = byProblem.computeIfAbsent(r.problemId(), id -> new Pairs(filled(samples), filled(samples)));
+            Pairs p = byProblem.computeIfAbsent(r.problemId(), id -> new Pairs(filled(k), filled(k)));
             int s = r.sampleIndex();
-            if (s < 0 || s >= 2 * samples)
-                throw new IllegalStateException("rollout " + r.problemId() + "#" + s + " is not one of SCoRe's " + 2 * samples
+            if (s < 0 || s >= 2 * k)
+                throw new IllegalStateException("rollout " + r.problemId() + "#" + s + " is not one of SCoRe's " + 2 * k
                         + " attempts per problem; was this iteration generated with other recipe options?");
-            (s < samples ? p.first : p.second)[s % samples] = i;
+            (s < k ? p.first : p.second)[s % k] = i;
         }
         List<Pairs> out = new ArrayList<>(byProblem.values());
         for (var e : byProblem.entrySet())
-            for (int j = 0; j < samples; j++)
+            for (int j = 0; j < k; j++)
                 if (e.getValue().first[j] < 0 || e.getValue().second[j] < 0)
                     throw new IllegalStateException("problem " + e.getKey() + " lacks attempt pair " + j + " (samples " + j + " and "
-                            + (samples + j) + "); was this iteration generated with other recipe options?");
+                            + (k + j) + "); was this iteration generated with other recipe options?");
         return out;
     }
 
@@ -254,8 +251,9 @@ public final class Score implements Recipe {
     @Override
     public float klWeight(int iteration, Rollout rollout) {
         double top = Math.max(beta1, beta2);
+        int k = sampling.samples();
         if (mode == Mode.SFT || !stageOne(iteration) || top == 0) return 1f;
-        return (float) ((rollout.sampleIndex() < samples ? beta2 : beta1) / top);
+        return (float) ((rollout.sampleIndex() < k ? beta2 : beta1) / top);
     }
 
     @Override

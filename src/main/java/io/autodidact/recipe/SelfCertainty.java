@@ -73,12 +73,12 @@ public final class SelfCertainty implements Recipe {
     private final Map<String, Object> resolved;
 
     public SelfCertainty(Map<String, Object> options) {
-        Map<String, Object> rest = new LinkedHashMap<>(options);
-        Object m = rest.remove("mode");
+        RecipeOptions.Split split = RecipeOptions.split(options, List.of("mode"));
+        Object m = split.own().get("mode");
         if (m != null && !(m instanceof String)) throw RecipeOptions.error("mode", "must be a string: sharpen-sft or sharpen-rl");
-        RecipeOptions o = new RecipeOptions(m == null ? Map.of() : Map.of("mode", m));
+        RecipeOptions o = new RecipeOptions(split.own());
         mode = o.choice("mode", "sharpen-sft", Mode::parse);
-        update = mode == Mode.SHARPEN_SFT ? new Star(rest) : new Grpo(rest);
+        update = mode == Mode.SHARPEN_SFT ? new Star(split.rest()) : new Grpo(split.rest());
         maxPerProblem = mode == Mode.SHARPEN_SFT ? ((Number) update.options().get("max_per_problem")).intValue() : 0;
         update.options().forEach(o::put);
         resolved = o.finish();

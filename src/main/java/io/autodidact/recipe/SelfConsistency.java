@@ -59,10 +59,8 @@ public final class SelfConsistency implements Recipe {
     private final Map<String, Object> resolved;
 
     public SelfConsistency(Map<String, Object> options) {
-        Map<String, Object> rest = new LinkedHashMap<>(options == null ? Map.of() : options);
-        Map<String, Object> own = new LinkedHashMap<>();
-        for (OptionDoc o : OWN) if (rest.containsKey(o.name())) own.put(o.name(), rest.remove(o.name()));
-        RecipeOptions o = new RecipeOptions(own);
+        RecipeOptions.Split split = RecipeOptions.split(options, OWN.stream().map(OptionDoc::name).toList());
+        RecipeOptions o = new RecipeOptions(split.own());
         String updateName = o.string("update", "star");
         minVoteShare = o.number("min_vote_share", 0.5, 0, 1);
         String onTie = o.string("on_tie", "skip");
@@ -72,8 +70,8 @@ public final class SelfConsistency implements Recipe {
         extractor = o.string("extractor", "task");
         ownExtractor = extractor(extractor);
         update = switch (updateName) {
-            case "star" -> new Star(rest);
-            case "grpo" -> new Grpo(rest);
+            case "star" -> new Star(split.rest());
+            case "grpo" -> new Grpo(split.rest());
             default -> throw RecipeOptions.error("update", "must be star or grpo, got \"" + updateName + "\"");
         };
         update.options().forEach(o::put);

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Self-rewarding DPO, label-free: the policy ranks its own samples and trains on the resulting preference pairs with
@@ -57,7 +58,10 @@ import java.util.Set;
 public final class SelfRewardingDpo implements Recipe {
     public static final String NAME = "self-rewarding-dpo";
 
-    public static final List<OptionDoc> OPTIONS = List.of(
+    /** The defaults of {@code batch_size} (pairs), {@code lr}, {@code warmup_steps} and {@code lr_schedule}. */
+    static final Optimizer OPTIMIZER = new Optimizer(32, 1e-4, 0, LrSchedule.Kind.CONSTANT);
+
+    public static final List<OptionDoc> OPTIONS = Stream.of(List.of(
             new OptionDoc("samples", "integer", 4, "K: completions sampled per problem and ranked by the judge"),
             new OptionDoc("temperature", "number", 1.0, "sampling temperature"),
             new OptionDoc("judge", "string", "self-certainty", "self-certainty | llm-judge: how the policy scores its own samples"),
@@ -65,24 +69,20 @@ public final class SelfRewardingDpo implements Recipe {
             new OptionDoc("min_margin", "number", 0.0, "a pair needs score(chosen) - score(rejected) > min_margin; ties never pair"),
             new OptionDoc("beta", "number", 0.1, "DPO's beta: -log sigmoid(beta * margin)"),
             new OptionDoc("reference", "string", "iteration", "iteration: the policy the iteration starts from | base: the base policy"),
-            new OptionDoc("epochs", "integer", 1, "passes over the iteration's pairs"),
-            new OptionDoc("batch_size", "integer", 32, "pairs per minibatch (one optimizer step)"),
-            new OptionDoc("lr", "number", 1e-4, "AdamW peak learning rate"),
-            new OptionDoc("warmup_steps", "integer", 0, "linear warmup steps"),
-            new OptionDoc("lr_schedule", "string", "constant", "cosine | constant | wsd"),
-            new OptionDoc("kernel", "string", "java", "java | python (the bundled GraalPy kernel losses.dpo)"),
+            new OptionDoc("epochs", "integer", 1, "passes over the iteration's pairs")),
+            RecipeOptions.optimizerDocs(OPTIMIZER, "pairs per minibatch (one optimizer step)"),
+            List.of(new OptionDoc("kernel", "string", "java", "java | python (the bundled GraalPy kernel losses.dpo)"),
             new OptionDoc("judge_template", "string", "{prompt}{completion}\n",
                     "llm-judge: the judge prompt; {prompt} and {completion} are replaced (only characters the model's tokenizer has)"),
             new OptionDoc("judge_yes", "string", "1", "llm-judge: the continuation meaning \"correct\""),
-            new OptionDoc("judge_no", "string", "0", "llm-judge: the continuation meaning \"wrong\""));
+            new OptionDoc("judge_no", "string", "0", "llm-judge: the continuation meaning \"wrong\""))).flatMap(List::stream).toList();
 
     /** How the policy scores its own samples. */
     public enum Judge {
         SELF_CERTAINTY, LLM_JUDGE
     }
 
-    private final int samples;
-    private final double temperature;
+    private final Sampling sampling;
     private final Judge judge;
     private final int pairsPerProblem;
     private final double minMargin;
@@ -92,8 +92,7 @@ public final class SelfRewardingDpo implements Recipe {
 
     public SelfRewardingDpo(Map<String, Object> options) {
         RecipeOptions o = new RecipeOptions(options);
-        samples = o.integer("samples", 4, 2, 1024);
-        temperature = o.number("temperature", 1.0, 0, 10);
+        sampling = o.sampling(4, 2);
         String judgeName = o.string("judge", "self-certainty");
         judge = switch (judgeName) {
             case "self-certainty" -> Judge.SELF_CERTAINTY;
@@ -101,9 +100,9 @@ public final class SelfRewardingDpo implements Recipe {
             default -> throw RecipeOptions.error("judge", "must be self-certainty or llm-judge, got \"" + judgeName + "\"");
         };
         pairsPerProblem = o.integer("pairs_per_problem", 1, 1, 512);
-        if (2 * pairsPerProblem > samples)
-            throw RecipeOptions.error("pairs_per_problem", "is " + pairsPerProblem + " but " + samples
-                    + " samples make at most " + samples / 2 + " pairs of distinct samples; lower it or raise samples");
+        if (2 * pairsPerProblem > sampling.samples())
+            throw RecipeOptions.error("pairs_per_problem", "is " + pairsPerProblem + " but " + sampling.samples()
+                    + " samples make at most " + sampling.samples() / 2 + " pairs of distinct samples; lower it or raise samples");
         minMargin = o.number("min_margin", 0.0, 0, 1e9);
         double beta = o.number("beta", 0.1, 1e-6, 1e6);
         String referenceName = o.string("reference", "iteration");
@@ -112,11 +111,8 @@ public final class SelfRewardingDpo implements Recipe {
             case "base" -> Objective.Reference.BASE;
             default -> throw RecipeOptions.error("reference", "must be iteration or base, got \"" + referenceName + "\"");
         };
-        int epochs = o.integer("epochs", 1, 1, 1000);
-        int batchSize = o.integer("batch_size", 32, 1, 1 << 20);
-        double lr = o.number("lr", 1e-4, 0, 10);
-        int warmup = o.integer("warmup_steps", 0, 0, 1_000_000);
-        LrSchedule.Kind schedule = o.schedule("constant");
+        int epochs = o.epochs();
+        Optimizer optimizer = o.optimizer(OPTIMIZER);
         String kernel = o.string("kernel", "java");
         if (!kernel.equals("java") && !kernel.equals("python"))
             throw RecipeOptions.error("kernel", "must be java or python (the bundled losses.dpo), got \"" + kernel + "\"");
@@ -128,7 +124,7 @@ public final class SelfRewardingDpo implements Recipe {
         if (judgeYes.isEmpty() || judgeYes.equals(judgeNo))
             throw RecipeOptions.error("judge_yes", "must be a non-empty continuation different from judge_no (\"" + judgeNo + "\")");
         Objective objective = Objective.dpo(beta, reference).withKernel(kernel.equals("java") ? Objective.Kernel.JAVA : Objective.Kernel.python());
-        plan = new TrainPlan(0, batchSize, lr, warmup, schedule, 0, false, objective, epochs);
+        plan = optimizer.epochs(epochs, objective);
         resolved = o.finish();
         // The judge prompt and verdicts mean nothing to the self-certainty judge; run.yaml shows only what the run uses.
         if (judge != Judge.LLM_JUDGE) resolved.keySet().removeAll(List.of("judge_template", "judge_yes", "judge_no"));
@@ -145,7 +141,7 @@ public final class SelfRewardingDpo implements Recipe {
 
     @Override
     public SamplingParams sampling(int iteration, int maxNewTokens, long seed) {
-        return SamplingParams.sample(samples, temperature, maxNewTokens, seed);
+        return sampling.params(maxNewTokens, seed);
     }
 
     /** A reward that reads nothing: every sample 0 and unverified, so no verdict reaches SELECT; the judge scores there. */

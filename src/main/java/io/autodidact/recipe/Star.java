@@ -33,8 +33,7 @@ public final class Star implements Recipe {
             List.of(new OptionDoc("rationalize", "boolean", false, "STaR rationalization: resample problems with no correct sample with the answer as a hint"),
                     new OptionDoc("rationalize_samples", "integer", 0, "samples per failed problem when rationalizing (0 = samples)"))).flatMap(List::stream).toList();
 
-    private final int samples;
-    private final double temperature;
+    private final Sampling sampling;
     private final int maxPerProblem;
     private final int rationalizationSamples;
     private final TrainPlan plan;
@@ -42,13 +41,12 @@ public final class Star implements Recipe {
 
     public Star(Map<String, Object> options) {
         RecipeOptions o = new RecipeOptions(options);
-        samples = o.integer("samples", 8, 1, 1024);
-        temperature = o.number("temperature", 1.0, 0, 10);
+        sampling = o.sampling(8, 1);
         maxPerProblem = o.integer("max_per_problem", 1, 1, 1024);
         plan = o.finetuning();
         boolean rationalize = o.bool("rationalize", false);
         int perFailure = o.integer("rationalize_samples", 0, 0, 1024);
-        rationalizationSamples = rationalize ? (perFailure == 0 ? samples : perFailure) : 0;
+        rationalizationSamples = rationalize ? (perFailure == 0 ? sampling.samples() : perFailure) : 0;
         if (rationalize) o.put("rationalize_samples", rationalizationSamples);
         resolved = o.finish();
     }
@@ -65,7 +63,7 @@ public final class Star implements Recipe {
 
     @Override
     public SamplingParams sampling(int iteration, int maxNewTokens, long seed) {
-        return SamplingParams.sample(samples, temperature, maxNewTokens, seed);
+        return sampling.params(maxNewTokens, seed);
     }
 
     /** Keeps correct, distinct completions, the first {@code max_per_problem} of each problem by sample index. */

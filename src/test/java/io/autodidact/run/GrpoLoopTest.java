@@ -3,11 +3,9 @@ package io.autodidact.run;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.autodidact.loop.IterationMetrics;
-import io.autodidact.loop.LoopEvents;
 import io.autodidact.loop.Rollout;
-import io.autodidact.loop.RunSpec;
-import io.autodidact.loop.RunSpecReader;
 import io.autodidact.store.RunDirectory;
+import io.autodidact.testing.TinyRun;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.arrow.memory.RootAllocator;
@@ -18,13 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 class GrpoLoopTest {
     @Test
     void grpoIterationTrainsOnAdvantagesWithThePythonKernelAndLogsItsMonitors(@TempDir Path tmp) {
-        String config = LoopRunnerTest.TINY.replace("iterations: 2", "iterations: 1").replace(
-                "recipe: {name: star, samples: 3, train_steps: 6, batch_size: 16, warmup_steps: 2}",
-                "recipe: {name: grpo, samples: 4, batch_size: 16, epochs: 2, lr: 0.001, kl_coef: 0.05, eps_high: 0.28, kernel: python}");
-        RunSpec spec = RunSpecReader.parse(config, Path.of("."), List.of(), "test");
-        Path dir = tmp.resolve("run");
-        RunLauncher.start(spec, dir, LoopRunnerTest.ENGINES, LoopEvents.NONE).runner().run();
-        RunDirectory run = RunDirectory.open(dir);
+        String config = TinyRun.withRecipe(
+                "recipe: {name: grpo, samples: 4, batch_size: 16, epochs: 2, lr: 0.001, kl_coef: 0.05, eps_high: 0.28, kernel: python}")
+                .replace("iterations: 2", "iterations: 1");
+        RunDirectory run = TinyRun.run(config, tmp.resolve("run"), LoopRunnerTest.ENGINES);
         List<Rollout> rollouts;
         try (var alloc = new RootAllocator()) {
             rollouts = run.rollouts(alloc).readAll();

@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.autodidact.engine.PolicyEngine;
 import io.autodidact.loop.IterationMetrics;
-import io.autodidact.loop.LoopEvents;
 import io.autodidact.loop.Rollout;
-import io.autodidact.loop.RunSpec;
-import io.autodidact.loop.RunSpecReader;
 import io.autodidact.store.RunDirectory;
+import io.autodidact.testing.TinyRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +26,7 @@ class GuideLoopTest {
     @Test
     void failedGroupsAreResampledWithTheHintStoredUnderThePlainPromptAndMixedHintedGroupsTrainOffPolicy(@TempDir Path tmp) {
         Path dir = tmp.resolve("run");
-        RunSpec spec = RunSpecReader.parse(CONFIG, Path.of("."), List.of(), "test");
-        RunLauncher.start(spec, dir, RationalizationTest.ENGINES, LoopEvents.NONE).runner().run();
+        TinyRun.run(CONFIG, dir, RationalizationTest.ENGINES);
         Map<String, List<Rollout>> byProblem = new TreeMap<>();
         try (var alloc = new RootAllocator()) {
             for (Rollout r : RunDirectory.open(dir).rollouts(alloc).readIteration(1))

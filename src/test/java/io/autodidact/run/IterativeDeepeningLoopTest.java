@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.autodidact.engine.PolicyEngine;
 import io.autodidact.loop.IterationMetrics;
-import io.autodidact.loop.LoopEvents;
 import io.autodidact.loop.Rollout;
-import io.autodidact.loop.RunSpec;
-import io.autodidact.loop.RunSpecReader;
 import io.autodidact.store.RunDirectory;
+import io.autodidact.testing.TinyRun;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.arrow.memory.RootAllocator;
@@ -17,15 +15,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Recipe iterative-deepening through the real loop: failed samples continue after the cue, as one trace with the behaviour's log-probabilities. */
 class IterativeDeepeningLoopTest {
-    static final String CONFIG = LoopRunnerTest.TINY.replace("iterations: 2", "iterations: 1").replace("context: 32", "context: 96").replace(
-            "recipe: {name: star, samples: 3, train_steps: 6, batch_size: 16, warmup_steps: 2}",
-            "recipe: {name: iterative-deepening, samples: 3, train_steps: 6, batch_size: 16, warmup_steps: 2, cue: \"\\n{prompt}\", max_rounds: 2}");
+    static final String CONFIG = TinyRun.withRecipe(
+            "recipe: {name: iterative-deepening, samples: 3, train_steps: 6, batch_size: 16, warmup_steps: 2, cue: \"\\n{prompt}\", max_rounds: 2}")
+            .replace("iterations: 2", "iterations: 1").replace("context: 32", "context: 96");
 
     @Test
     void failedSamplesAreContinuedAfterTheCueAndStoredAsOneTraceWhoseCueTokensHaveLogprobZero(@TempDir Path tmp) {
         Path dir = tmp.resolve("run");
-        RunSpec spec = RunSpecReader.parse(CONFIG, Path.of("."), List.of(), "test");
-        RunLauncher.start(spec, dir, LoopRunnerTest.ENGINES, LoopEvents.NONE).runner().run();
+        TinyRun.run(CONFIG, dir, LoopRunnerTest.ENGINES);
         List<Rollout> rollouts;
         try (var alloc = new RootAllocator()) {
             rollouts = RunDirectory.open(dir).rollouts(alloc).readIteration(1);

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SequencedMap;
+import java.util.function.UnaryOperator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,11 +66,16 @@ class RecipeRunsTest {
         }
     }
 
-    /** The addition task with the training problems' answers withheld from the loop (eval sets keep theirs). */
-    record WithoutAnswers(Workload task) implements Workload {
+    /** A task whose training problems' answers the loop sees rewritten by {@code answer}; eval sets keep theirs. */
+    record TrainingAnswers(Workload task, UnaryOperator<Optional<String>> answer) implements Workload {
+        /** The training answers withheld from the loop. */
+        static TrainingAnswers withheld(Workload task) {
+            return new TrainingAnswers(task, a -> Optional.empty());
+        }
+
         public List<Problem> problems(int iteration, long seed) {
             return task.problems(iteration, seed).stream()
-                    .map(p -> new Problem(p.id(), p.prompt(), Optional.empty(), p.category(), p.difficulty(), p.metadata())).toList();
+                    .map(p -> new Problem(p.id(), p.prompt(), answer.apply(p.answer()), p.category(), p.difficulty(), p.metadata())).toList();
         }
 
         public SequencedMap<String, List<Problem>> evalSets() {
@@ -94,7 +100,7 @@ class RecipeRunsTest {
         RunSpec spec = tiny("recipe={name: self-consistency, extractor: 'after:>', min_vote_share: 0.5, samples: 4, train_steps: 6,"
                 + " batch_size: 16, warmup_steps: 2}");
         RunDirectory dir = RunDirectory.create(tmp.resolve("run"), spec.toMap(), Clock.systemUTC());
-        new LoopRunner(dir, spec, new WithoutAnswers(TaskWorkload.of(spec)), Recipes.named(spec.recipe().name(), spec.recipe().options()),
+        new LoopRunner(dir, spec, TrainingAnswers.withheld(TaskWorkload.of(spec)), Recipes.named(spec.recipe().name(), spec.recipe().options()),
                 LoopRunnerTest.ENGINES, LoopEvents.NONE).run();
         List<IterationMetrics> metrics = dir.metrics().read();
         int selected = 0;

@@ -7,10 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.autodidact.engine.CharTokenizer;
 import io.autodidact.engine.TokenIds;
 import io.autodidact.loop.IterationMetrics;
-import io.autodidact.loop.LoopEvents;
 import io.autodidact.loop.Rollout;
-import io.autodidact.loop.RunSpec;
-import io.autodidact.loop.RunSpecReader;
 import io.autodidact.store.RunDirectory;
 import io.autodidact.task.AdditionTask;
 import io.autodidact.testing.TinyRun;
@@ -27,13 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ScoreLoopTest {
     @Test
     void twoAttemptRunStoresPairedAttemptsAndLogsTransitionsPerStage(@TempDir Path tmp) {
-        String config = TinyRun.CONFIG.replace("context: 32", "context: 80").replace(
-                "recipe: {name: star, samples: 3, train_steps: 6, batch_size: 16, warmup_steps: 2}",
-                "recipe: {name: score, samples: 2, stage1_iterations: 1, batch_size: 32, lr: 0.001}");
-        RunSpec spec = RunSpecReader.parse(config, Path.of("."), List.of(), "test");
-        Path dir = tmp.resolve("run");
-        RunLauncher.start(spec, dir, LoopRunnerTest.ENGINES, LoopEvents.NONE).runner().run();
-        RunDirectory run = RunDirectory.open(dir);
+        String config = TinyRun.withRecipe("recipe: {name: score, samples: 2, stage1_iterations: 1, batch_size: 32, lr: 0.001}")
+                .replace("context: 32", "context: 80");
+        RunDirectory run = TinyRun.run(config, tmp.resolve("run"), LoopRunnerTest.ENGINES);
         CharTokenizer tok = new CharTokenizer(AdditionTask.ALPHABET);
         int[] cue = tok.encode("\n=");
         List<IterationMetrics> metrics = run.metrics().read();

@@ -3,11 +3,9 @@ package io.autodidact.run;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.autodidact.loop.IterationMetrics;
-import io.autodidact.loop.LoopEvents;
 import io.autodidact.loop.Rollout;
-import io.autodidact.loop.RunSpec;
-import io.autodidact.loop.RunSpecReader;
 import io.autodidact.store.RunDirectory;
+import io.autodidact.testing.TinyRun;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -18,13 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Recipe self-certainty through the real loop and engine, one iteration per mode. */
 class SelfCertaintyLoopTest {
-    static final String STAR = "recipe: {name: star, samples: 3, train_steps: 6, batch_size: 16, warmup_steps: 2}";
-
     static RunDirectory run(Path dir, String recipe) {
-        String config = LoopRunnerTest.TINY.replace("iterations: 2", "iterations: 1").replace(STAR, recipe).replace("pass_k: 2", "pass_k: 0");
-        RunSpec spec = RunSpecReader.parse(config, Path.of("."), List.of(), "test");
-        RunLauncher.start(spec, dir, LoopRunnerTest.ENGINES, LoopEvents.NONE).runner().run();
-        return RunDirectory.open(dir);
+        return TinyRun.run(TinyRun.withRecipe(recipe).replace("iterations: 2", "iterations: 1").replace("pass_k: 2", "pass_k: 0"), dir,
+                LoopRunnerTest.ENGINES);
     }
 
     static List<Rollout> rollouts(RunDirectory run) {

@@ -2,16 +2,13 @@ package io.autodidact.run;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.autodidact.loop.Demonstration;
 import io.autodidact.loop.IterationMetrics;
 import io.autodidact.loop.LoopEvents;
 import io.autodidact.loop.PreferencePair;
-import io.autodidact.loop.Problem;
 import io.autodidact.loop.Rollout;
 import io.autodidact.loop.RunSpec;
 import io.autodidact.loop.Workload;
 import io.autodidact.recipe.Recipes;
-import io.autodidact.reward.Reward;
 import io.autodidact.store.RunDirectory;
 import io.autodidact.task.TaskWorkload;
 import java.nio.file.Path;
@@ -19,7 +16,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SequencedMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,27 +24,8 @@ class SelfRewardingDpoRunTest {
     private static final String RECIPE = "recipe={name: self-rewarding-dpo, samples: 4, pairs_per_problem: 2, epochs: 4, batch_size: 8, lr: 0.002}";
 
     /** The addition task with every training answer replaced by -1, which no completion can state: the verifier accepts nothing. */
-    record WrongAnswers(Workload task) implements Workload {
-        public List<Problem> problems(int iteration, long seed) {
-            return task.problems(iteration, seed).stream().map(p -> new Problem(p.id(), p.prompt(),
-                    p.answer().map(a -> "-1"), p.category(), p.difficulty(), p.metadata())).toList();
-        }
-
-        public SequencedMap<String, List<Problem>> evalSets() {
-            return task.evalSets();
-        }
-
-        public List<Demonstration> demonstrations() {
-            return task.demonstrations();
-        }
-
-        public Reward reward() {
-            return task.reward();
-        }
-
-        public String alphabet() {
-            return task.alphabet();
-        }
+    static Workload wrongAnswers(Workload task) {
+        return new RecipeRunsTest.TrainingAnswers(task, answer -> answer.map(a -> "-1"));
     }
 
     @Test
@@ -80,7 +57,7 @@ class SelfRewardingDpoRunTest {
         RunSpec again = RecipeRunsTest.tiny(RECIPE, "iterations=1", "bootstrap.steps=0",
                 "model.checkpoint=" + dir.checkpoints().directory(0).toAbsolutePath());
         RunDirectory blind = RunDirectory.create(tmp.resolve("wrong"), again.toMap(), Clock.systemUTC());
-        new LoopRunner(blind, again, new WrongAnswers(TaskWorkload.of(again)), Recipes.named(again.recipe().name(), again.recipe().options()),
+        new LoopRunner(blind, again, wrongAnswers(TaskWorkload.of(again)), Recipes.named(again.recipe().name(), again.recipe().options()),
                 LoopRunnerTest.ENGINES, LoopEvents.NONE, Optional.of(new ReplaySource(dir.root()))).run();
         List<Rollout> other = RecipeRunsTest.rollouts(blind.root(), 1);
         assertEquals(rollouts.size(), other.size());

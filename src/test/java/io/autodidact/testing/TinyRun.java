@@ -1,5 +1,13 @@
 package io.autodidact.testing;
 
+import io.autodidact.engine.EngineFactory;
+import io.autodidact.loop.LoopEvents;
+import io.autodidact.loop.RunSpecReader;
+import io.autodidact.run.RunLauncher;
+import io.autodidact.store.RunDirectory;
+import java.nio.file.Path;
+import java.util.List;
+
 /** The smallest run config that still exercises every stage in seconds: shared by the loop and service tests. */
 public final class TinyRun {
     private TinyRun() {}
@@ -16,4 +24,19 @@ public final class TinyRun {
             eval: {per_difficulty: 6, pass_k: 2}
             engine: {threads: 1, max_batch_rows: 64}
             """;
+
+    /** The recipe line of {@link #CONFIG}, which a test replaces to run another recipe on the same tiny run. */
+    public static final String STAR_RECIPE = "recipe: {name: star, samples: 3, train_steps: 6, batch_size: 16, warmup_steps: 2}";
+
+    /** {@link #CONFIG} with its recipe line replaced by {@code recipe}, a whole line such as {@code recipe: {name: grpo}}. */
+    public static String withRecipe(String recipe) {
+        if (!CONFIG.contains(STAR_RECIPE)) throw new IllegalStateException("TinyRun.CONFIG no longer has the line " + STAR_RECIPE);
+        return CONFIG.replace(STAR_RECIPE, recipe);
+    }
+
+    /** Runs {@code config} to its end in {@code dir} with {@code engines}, no events, and opens what it wrote. */
+    public static RunDirectory run(String config, Path dir, EngineFactory engines) {
+        RunLauncher.start(RunSpecReader.parse(config, Path.of("."), List.of(), "test"), dir, engines, LoopEvents.NONE).runner().run();
+        return RunDirectory.open(dir);
+    }
 }

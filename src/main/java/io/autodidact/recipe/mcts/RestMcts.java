@@ -52,7 +52,7 @@ public final class RestMcts implements Recipe {
     public static final String NAME = "rest-mcts";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public static final List<OptionDoc> OPTIONS = List.of(
+    public static final List<OptionDoc> OPTIONS = Stream.concat(Stream.of(
             new OptionDoc("branch", "integer", 3, "next steps sampled per expansion"),
             new OptionDoc("budget_tokens", "integer", 320, "generated tokens each problem's tree may spend"),
             new OptionDoc("step_tokens", "integer", 16, "longest step; a longer one is cut and neither continued nor verified"),
@@ -65,14 +65,15 @@ public final class RestMcts implements Recipe {
             new OptionDoc("prm_train_steps", "integer", 200, "PRM optimizer steps per iteration"),
             new OptionDoc("prm_batch_size", "integer", 128, "PRM rows per step"),
             new OptionDoc("prm_lr", "number", 1e-3, "PRM AdamW learning rate (constant)"),
-            new OptionDoc("max_per_problem", "integer", 1, "distinct correct traces kept per problem for the policy"),
-            new OptionDoc("train_steps", "integer", 300, "policy optimizer steps per iteration"),
-            new OptionDoc("batch_size", "integer", 128, "policy rows per optimizer step"),
-            new OptionDoc("lr", "number", 1e-3, "policy AdamW peak learning rate"),
-            new OptionDoc("warmup_steps", "integer", 30, "linear warmup steps"),
-            new OptionDoc("lr_schedule", "string", "cosine", "cosine | constant | wsd"),
-            new OptionDoc("demonstration_mix", "number", 0.5, "fraction of each batch drawn from the bootstrap demonstrations"),
-            new OptionDoc("restart_from_base", "boolean", false, "fine-tune the base policy each iteration instead of continuing"));
+            new OptionDoc("max_per_problem", "integer", 1, "distinct correct traces kept per problem for the policy")),
+            RecipeOptions.finetuningDocs("fine-tune the base policy each iteration instead of continuing").stream().map(RestMcts::ofThePolicy)).toList();
+
+    /** Star's fine-tuning options, said of the policy where the PRM has its own of the same kind. */
+    private static OptionDoc ofThePolicy(OptionDoc star) {
+        return List.of("train_steps", "batch_size", "lr").contains(star.name())
+                ? new OptionDoc(star.name(), star.type(), star.defaultValue(), "policy " + star.meaning())
+                : star;
+    }
 
     /** The options that configure the policy's selection and update, which are Star's. */
     private static final List<String> STAR_OPTIONS = List.of("max_per_problem", "train_steps", "batch_size", "lr", "warmup_steps", "lr_schedule",
