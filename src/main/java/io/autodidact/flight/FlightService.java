@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.arrow.flight.FlightConstants;
 import org.apache.arrow.flight.FlightGrpcUtils;
-import org.apache.arrow.flight.FlightProducer;
 import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.auth.ServerAuthHandler;
@@ -43,20 +42,22 @@ public final class FlightService implements AutoCloseable {
     private final FlightServer server;
     private final ExecutorService calls;
     private final Optional<UploadParser> uploads;
+    private final Optional<DirectResponses> responses;
 
     private FlightService(FlightConfig config, BufferAllocator allocator, FlightServer server, ExecutorService calls,
-            Optional<UploadParser> uploads) {
+            Optional<UploadParser> uploads, Optional<DirectResponses> responses) {
         this.config = config;
         this.allocator = allocator;
         this.server = server;
         this.calls = calls;
         this.uploads = uploads;
+        this.responses = responses;
     }
 
     /** Starts serving {@code config}; the port is bound when this returns. */
     public static FlightService start(FlightConfig config) {
         BufferAllocator allocator = new RootAllocator();
-        // Ours rather than Flight's default, because the DoPut service below must run its calls on the same executor.
+        // Ours rather than Flight's default, because the service registered again below must run its calls on the same one.
         ExecutorService calls = Executors.newCachedThreadPool(Thread.ofPlatform().name("flight-call-", 0).factory());
         try {
             DataPlaneProducer producer = new DataPlaneProducer(config, allocator);
@@ -64,6 +65,11 @@ public final class FlightService implements AutoCloseable {
             if (uploads.isEmpty())
                 LoggerFactory.getLogger(FlightService.class).warn("this Arrow version hides the constructor UploadParser needs;"
                         + " uploads are parsed by Flight's slower parser");
+            ServerServiceDefinition flight = FlightGrpcUtils.createFlightService(allocator, producer, ServerAuthHandler.NO_OP, calls).bindService();
+            Optional<DirectResponses> responses = DirectResponses.wrap(responsesOf(flight, DO_GET));
+            if (responses.isEmpty())
+                LoggerFactory.getLogger(FlightService.class).warn("this Arrow version hides the message stream DirectResponses needs;"
+                        + " Netty copies every DoGet batch once more before sending it");
             Location bind = config.tls().isPresent()
                     ? Location.forGrpcTls(config.host(), config.port())
                     : Location.forGrpcInsecure(config.host(), config.port());
@@ -77,13 +83,13 @@ public final class FlightService implements AutoCloseable {
                         netty.flowControlWindow(FLOW_WINDOW);
                         // gRPC keeps one definition per service name, the last added: this one replaces Flight's. The auth
                         // middleware is a server-wide interceptor that Flight adds after this hook, so it guards it too.
-                        uploads.ifPresent(parser -> netty.addService(withUploadParser(parser, allocator, producer, calls)));
+                        if (uploads.isPresent() || responses.isPresent()) netty.addService(withLeanMessages(flight, uploads, responses));
                     });
             if (config.tls().isPresent())
                 builder.useTls(config.tls().get().certChain().toFile(), config.tls().get().privateKey().toFile());
             FlightServer server = builder.build();
             server.start();
-            return new FlightService(config, allocator, server, calls, uploads);
+            return new FlightService(config, allocator, server, calls, uploads, responses);
         } catch (IOException e) {
             calls.shutdownNow();
             allocator.close();
@@ -97,17 +103,20 @@ public final class FlightService implements AutoCloseable {
     }
 
     /**
-     * Flight's service as {@code FlightServer} builds it (same producer, executor and per-service interceptors), with
-     * DoPut's messages parsed by {@code parser}.
+     * {@code flight}, Flight's service as {@code FlightServer} builds it (same producer and executor), with DoPut's
+     * messages parsed by {@code parser} and DoGet's sent all-direct by {@code responses}, each where present, and
+     * Flight's per-service interceptors.
      */
-    private static ServerServiceDefinition withUploadParser(UploadParser parser, BufferAllocator allocator, FlightProducer producer,
-            ExecutorService calls) {
-        ServerServiceDefinition flight = FlightGrpcUtils.createFlightService(allocator, producer, ServerAuthHandler.NO_OP, calls).bindService();
+    private static ServerServiceDefinition withLeanMessages(ServerServiceDefinition flight, Optional<UploadParser> parser,
+            Optional<DirectResponses> responses) {
         ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(flight.getServiceDescriptor().getName())
                 .setSchemaDescriptor(flight.getServiceDescriptor().getSchemaDescriptor());
         List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
         for (ServerMethodDefinition<?, ?> method : flight.getMethods()) {
-            ServerMethodDefinition<?, ?> m = method.getMethodDescriptor().getFullMethodName().equals(DO_PUT) ? reparsed(method, parser) : method;
+            String name = method.getMethodDescriptor().getFullMethodName();
+            ServerMethodDefinition<?, ?> m = method;
+            if (name.equals(DO_PUT) && parser.isPresent()) m = withRequests(m, parser.get());
+            if (name.equals(DO_GET) && responses.isPresent()) m = withResponses(m, responses.get());
             methods.add(m);
             descriptor.addMethod(m.getMethodDescriptor());
         }
@@ -118,17 +127,37 @@ public final class FlightService implements AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    private static <Res> ServerMethodDefinition<Object, Res> reparsed(ServerMethodDefinition<?, Res> method, UploadParser parser) {
-        ServerMethodDefinition<Object, Res> put = (ServerMethodDefinition<Object, Res>) method;
-        MethodDescriptor<Object, Res> d = put.getMethodDescriptor();
-        return ServerMethodDefinition.create(d.toBuilder(parser, d.getResponseMarshaller()).build(), put.getServerCallHandler());
+    private static <Res> ServerMethodDefinition<Object, Res> withRequests(ServerMethodDefinition<?, Res> method,
+            MethodDescriptor.Marshaller<Object> requests) {
+        ServerMethodDefinition<Object, Res> m = (ServerMethodDefinition<Object, Res>) method;
+        MethodDescriptor<Object, Res> d = m.getMethodDescriptor();
+        return ServerMethodDefinition.create(d.toBuilder(requests, d.getResponseMarshaller()).build(), m.getServerCallHandler());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <Req> ServerMethodDefinition<Req, Object> withResponses(ServerMethodDefinition<Req, ?> method,
+            MethodDescriptor.Marshaller<Object> responses) {
+        ServerMethodDefinition<Req, Object> m = (ServerMethodDefinition<Req, Object>) method;
+        MethodDescriptor<Req, Object> d = m.getMethodDescriptor();
+        return ServerMethodDefinition.create(d.toBuilder(d.getRequestMarshaller(), responses).build(), m.getServerCallHandler());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static MethodDescriptor.Marshaller<Object> responsesOf(ServerServiceDefinition service, String method) {
+        return (MethodDescriptor.Marshaller<Object>) service.getMethod(method).getMethodDescriptor().getResponseMarshaller();
     }
 
     private static final String DO_PUT = MethodDescriptor.generateFullMethodName(FlightConstants.SERVICE, "DoPut");
+    private static final String DO_GET = MethodDescriptor.generateFullMethodName(FlightConstants.SERVICE, "DoGet");
 
     /** Record-batch bodies of uploads parsed by {@link UploadParser} (0 when Flight's own parser is in use). */
     long leanUploadBatches() {
         return uploads.map(UploadParser::bodies).orElse(0L);
+    }
+
+    /** DoGet record batches sent all-direct by {@link DirectResponses} (0 when Flight's own marshaller is in use). */
+    long directDoGetBatches() {
+        return responses.map(DirectResponses::directMessages).orElse(0L);
     }
 
     /** The port actually bound (useful with port 0). */
