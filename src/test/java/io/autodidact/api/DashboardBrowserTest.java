@@ -115,7 +115,8 @@ class DashboardBrowserTest {
             assertEquals("trainer+generator", cell(browser, aRow, "role"));
             assertEquals("generator", cell(browser, bRow, "role"));
 
-            // The page stays open (no reload): b's row follows the run's worker events from up to dead and back.
+            // The page stays open (no reload): once it follows the run's events, b's row goes from up to dead and back.
+            wait.until(d -> d.findElement(By.id("live")).getText().contains("live"));
             int port = b.port();
             b.close();
             wait.until(d -> cell(d, bRow, "state").equals("dead"));
