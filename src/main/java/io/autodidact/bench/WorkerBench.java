@@ -38,6 +38,10 @@ public final class WorkerBench {
     private static final CharTokenizer TOKENIZER = new CharTokenizer(AdditionTask.ALPHABET);
     /** The demo's model (configs/demo.yaml). */
     private static final EngineFactory.ModelShape DEMO = new EngineFactory.ModelShape(64, 2, 4, 4, 64);
+    /** Untimed iterations of each side before the overhead comparison. */
+    private static final int WARM_UP = 2;
+    private static final com.sun.management.OperatingSystemMXBean CPU =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private WorkerBench() {}
 
@@ -70,24 +74,26 @@ public final class WorkerBench {
 
     public static BenchTable run(Options o, Consumer<String> log) {
         EngineOptions engine = EngineOptions.defaults().withThreads(o.threads()).withMaxBatchRows(512);
-        double[] local = new double[2], remote = new double[2]; // generate, train seconds per iteration
-        log.accept("workers: overhead, " + o.iterations() + " iterations each side, alternating");
+        double[] local = new double[3], remote = new double[3]; // generate, train seconds per iteration; process CPU seconds
+        log.accept("workers: overhead, " + o.iterations() + " iterations each side, alternating, after " + WARM_UP + " of each");
         try (WorkerServer w = worker(engine); PolicyEngine in = new DjlEngineFactory(engine).create(DEMO, TOKENIZER, 1);
                 // One chunk per request, as a one-worker deployment would set chunk_rows: the in-process engine decodes
                 // every row of a request in one batch too, so the difference is the protocol, not the batch shape.
                 PolicyEngine out = new RemoteEngineFactory(RemoteSettings.of(List.of(w.address())).withChunkRows(o.prompts() * o.samples()), TOKEN)
                         .create(DEMO, TOKENIZER, 1)) {
-            // Alternate the sides so that whatever else runs on the machine slows both alike; iteration 0 warms up.
-            for (int it = 0; it <= o.iterations(); it++) {
+            // Alternate the sides so that whatever else runs on the machine slows both alike. The first iterations warm up:
+            // the remote side runs Flight, gRPC and Netty code the in-process one does not, which the JIT compiles during
+            // its first few dozen calls; a run's later iterations (the many that matter) do not pay for that.
+            for (int it = 0; it < WARM_UP + o.iterations(); it++) {
                 double[] l = iterationSeconds(in, o, it), r = iterationSeconds(out, o, it);
-                for (int i = 0; it > 0 && i < 2; i++) {
+                for (int i = 0; it >= WARM_UP && i < 3; i++) {
                     local[i] += l[i] / o.iterations();
                     remote[i] += r[i] / o.iterations();
                 }
             }
         }
         double localS = local[0] + local[1], remoteS = remote[0] + remote[1];
-        double overhead = remoteS / localS - 1;
+        double overhead = remoteS / localS - 1, cpuOverhead = remote[2] / local[2] - 1;
 
         log.accept("workers: exchange, " + o.echoRepeats() + " x " + o.rollouts() + " rollouts");
         double[] exchange = exchange(o, engine);
@@ -111,8 +117,10 @@ public final class WorkerBench {
                 .lower("iteration (generate " + o.prompts() * o.samples() + " + train " + o.trainSteps() + " steps)", "s", remoteS, localS)
                 .lower("  of which generate", "s", remote[0], local[0])
                 .lower("  of which train", "s", remote[1], local[1])
+                .lower("iteration, CPU time of the whole process", "s", remote[2], local[2])
                 .higher("generation, 2 workers vs 1 (1 thread each)", "tokens/s", two, one)
                 .metric("remote_overhead_fraction", overhead)
+                .metric("remote_overhead_cpu_fraction", cpuOverhead)
                 .metric("exchange_gb_per_s", exchange[0])
                 .metric("exchange_allocated_bytes_per_rollout", exchange[1])
                 .metric("exchange_rollout_bytes", exchange[2])
@@ -127,6 +135,8 @@ public final class WorkerBench {
                 .metric("local_generate_s", local[0])
                 .metric("remote_train_s", remote[1])
                 .metric("local_train_s", local[1])
+                .metric("remote_cpu_s", remote[2])
+                .metric("local_cpu_s", local[2])
                 .note("threads", o.threads())
                 .note("cores", Runtime.getRuntime().availableProcessors())
                 .note("workers", "in this JVM, on loopback: no network, and they share the cores with the client");
@@ -147,9 +157,13 @@ public final class WorkerBench {
         return out;
     }
 
-    /** Wall time of iteration {@code it}: {seconds sampling, seconds training on the samples}. */
+    /**
+     * Iteration {@code it}: {wall seconds sampling, wall seconds training on the samples, CPU seconds of the whole process}.
+     * The process's CPU time counts the client, the worker and libtorch's threads alike, and is less distorted than wall
+     * time when other work shares the cores.
+     */
     private static double[] iterationSeconds(PolicyEngine p, Options o, int it) {
-        long t0 = System.nanoTime();
+        long cpu0 = CPU.getProcessCpuTime(), t0 = System.nanoTime();
         List<int[]> prompts = prompts(o.prompts(), it);
         List<Generation> g = p.generate(prompts, SamplingParams.sample(o.samples(), 1.0, o.maxNewTokens(), it));
         long t1 = System.nanoTime();
@@ -165,7 +179,7 @@ public final class WorkerBench {
             }
             p.train(new TrainBatch(rows, 1e-3));
         }
-        return new double[] {(t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9};
+        return new double[] {(t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9, (CPU.getProcessCpuTime() - cpu0) / 1e9};
     }
 
     /** {GB/s both ways, heap bytes allocated per rollout (whole JVM), Arrow bytes per rollout one way}. */

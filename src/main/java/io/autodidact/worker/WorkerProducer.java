@@ -36,7 +36,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.ActionType;
 import org.apache.arrow.flight.CallStatus;
@@ -65,13 +70,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The JVM worker's side of the protocol: named models (in-process DJL engines) that it loads, forks, trains, samples
- * from, scores with, saves and overwrites on request. One computation runs at a time (an engine is not thread-safe);
- * {@code health} and {@code worker-info} answer while one runs, which is how a supervisor tells busy from stalled.
+ * from, scores with, saves and overwrites on request. Every computation runs on one thread of its own, one at a time:
+ * an engine is not thread-safe, and libtorch keeps state per thread (grad mode, the OpenMP team, malloc arenas) that a
+ * computation landing on whichever Flight executor thread took the call would set up again, or miss. {@code health} and
+ * {@code worker-info} answer on the executor while one runs, which is how a supervisor tells busy from stalled.
  */
 final class WorkerProducer extends NoOpFlightProducer {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerProducer.class);
-    /** Finished samples are sent in batches of at most this many rows, as soon as they finish. */
-    static final int FLUSH_ROWS = 8;
+    /**
+     * Finished samples are sent when this many are waiting, or when {@link #FLUSH_NANOS} passed since the last batch:
+     * every message costs the worker a wake-up of the event loop and the client a decode, so small batches sent one by one
+     * cost more than the rows in them on a small model, while a stream that sends at least every 25 ms still delivers
+     * (and keeps, should the worker die) nearly everything it finished.
+     */
+    static final int FLUSH_ROWS = 256;
+    static final long FLUSH_NANOS = 25_000_000;
     /** Weight chunks carry at most this many bytes of one tensor. */
     static final int WEIGHT_CHUNK_BYTES = 4 << 20;
 
@@ -81,7 +94,9 @@ final class WorkerProducer extends NoOpFlightProducer {
     private final String instance = UUID.randomUUID().toString();
     private final long startNanos = System.nanoTime();
     private final Map<String, DjlEngine> models = new ConcurrentHashMap<>();
-    private final ReentrantLock compute = new ReentrantLock();
+    private final ExecutorService compute = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("worker-compute").daemon().factory());
+    /** Computations submitted and not finished: {@code health}'s {@code busy}. */
+    private final AtomicInteger computing = new AtomicInteger();
 
     WorkerProducer(BufferAllocator allocator, EngineOptions options, Runnable shutdown) {
         this.allocator = allocator;
@@ -96,8 +111,9 @@ final class WorkerProducer extends NoOpFlightProducer {
         }
     }
 
-    /** Frees every model's weights. */
+    /** Frees every model's weights and stops the compute thread. */
     void close() {
+        compute.shutdownNow();
         models.values().forEach(DjlEngine::close);
         models.clear();
     }
@@ -117,11 +133,11 @@ final class WorkerProducer extends NoOpFlightProducer {
             ObjectNode answer = switch (action.getType()) {
                 case "worker-info" -> info();
                 case "health" -> health();
-                case "load-model" -> locked(() -> load(body));
-                case "fork-model" -> locked(() -> fork(body));
-                case "unload-model" -> locked(() -> unload(body));
-                case "save-checkpoint" -> locked(() -> save(body));
-                case "set-weights" -> locked(() -> setWeightsFromPath(body));
+                case "load-model" -> computed(() -> load(body));
+                case "fork-model" -> computed(() -> fork(body));
+                case "unload-model" -> computed(() -> unload(body));
+                case "save-checkpoint" -> computed(() -> save(body));
+                case "set-weights" -> computed(() -> setWeightsFromPath(body));
                 case "shutdown" -> {
                     Thread.ofPlatform().daemon().start(shutdown);
                     yield object().put("status", "shutting down");
@@ -140,12 +156,31 @@ final class WorkerProducer extends NoOpFlightProducer {
         T run();
     }
 
-    private <T> T locked(Work<T> work) {
-        compute.lock();
+    /** Runs {@code work} on the compute thread, after any computation before it, and returns its result or throws its exception. */
+    private <T> T computed(Work<T> work) {
+        computing.incrementAndGet();
+        Future<T> result;
         try {
-            return work.run();
-        } finally {
-            compute.unlock();
+            result = compute.submit(() -> {
+                try {
+                    return work.run();
+                } finally {
+                    computing.decrementAndGet();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            computing.decrementAndGet();
+            throw CallStatus.UNAVAILABLE.withDescription("the worker is shutting down").toRuntimeException();
+        }
+        try {
+            return result.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CallStatus.CANCELLED.withDescription("interrupted while waiting for the worker's computation").toRuntimeException();
         }
     }
 
@@ -169,7 +204,7 @@ final class WorkerProducer extends NoOpFlightProducer {
     }
 
     private ObjectNode health() {
-        return object().put("status", "ok").put("instance", instance).put("busy", compute.isLocked()).put("models", models.size())
+        return object().put("status", "ok").put("instance", instance).put("busy", computing.get() > 0).put("models", models.size())
                 .put("uptime_s", (System.nanoTime() - startNanos) / 1e9);
     }
 
@@ -320,14 +355,19 @@ final class WorkerProducer extends NoOpFlightProducer {
             listener.start(out);
             listener.setUseZeroCopy(true); // each flush fills fresh buffers (RolloutBatches.write): the sent ones are never reused
             List<Generation> pending = new ArrayList<>();
-            locked(() -> {
+            long[] lastFlush = {System.nanoTime()};
+            computed(() -> {
                 DjlEngine engine = model(body, "model", "generate");
                 try {
                     engine.generateRows(prompts, promptIndex.stream().mapToInt(Integer::intValue).toArray(),
                             sampleIndex.stream().mapToInt(Integer::intValue).toArray(), params, g -> {
                                 if (listener.isCancelled()) throw new Cancelled();
                                 pending.add(g);
-                                if (pending.size() >= FLUSH_ROWS) flushRollouts(pending, out, listener);
+                                long now = System.nanoTime();
+                                if (pending.size() >= FLUSH_ROWS || now - lastFlush[0] >= FLUSH_NANOS) {
+                                    flushRollouts(pending, out, listener);
+                                    lastFlush[0] = now;
+                                }
                             });
                 } catch (IllegalArgumentException e) {
                     throw invalid("generate: " + e.getMessage());
@@ -388,7 +428,7 @@ final class WorkerProducer extends NoOpFlightProducer {
 
     private void logprobs(ObjectNode body, FlightStream reader, ServerStreamListener listener) {
         ScoringRows in = scoringRows(body, reader, "logprobs");
-        List<float[]> result = locked(() -> {
+        List<float[]> result = computed(() -> {
             try {
                 return model(body, "model", "logprobs").logprobs(in.prompts(), in.completions());
             } catch (IllegalArgumentException e) {
@@ -409,7 +449,7 @@ final class WorkerProducer extends NoOpFlightProducer {
 
     private void selfCertainty(ObjectNode body, FlightStream reader, ServerStreamListener listener) {
         ScoringRows in = scoringRows(body, reader, "self-certainty");
-        double[] result = locked(() -> {
+        double[] result = computed(() -> {
             try {
                 return model(body, "model", "self-certainty").selfCertainty(in.prompts(), in.completions());
             } catch (IllegalArgumentException e) {
@@ -458,7 +498,7 @@ final class WorkerProducer extends NoOpFlightProducer {
         } catch (IllegalArgumentException e) {
             throw invalid("train: " + e.getMessage());
         }
-        StepMetrics m = locked(() -> {
+        StepMetrics m = computed(() -> {
             try {
                 return model(body, "model", "train").train(batch);
             } catch (IllegalArgumentException e) {
@@ -493,7 +533,7 @@ final class WorkerProducer extends NoOpFlightProducer {
                 throw CallStatus.UNIMPLEMENTED.withDescription("DoGet serves only {\"op\": \"get-weights\", \"model\": ...}").toRuntimeException();
             try (VectorSchemaRoot out = VectorSchemaRoot.create(WorkerProtocol.WEIGHTS, allocator)) {
                 listener.start(out);
-                locked(() -> {
+                computed(() -> {
                     DjlEngine e = model(body, "model", "get-weights");
                     requireNoLora(e, "get-weights");
                     for (var w : e.model().weights().entrySet()) {
@@ -539,7 +579,7 @@ final class WorkerProducer extends NoOpFlightProducer {
                 if (!"set-weights".equals(body.path("op").asText()))
                     throw CallStatus.UNIMPLEMENTED.withDescription("DoPut accepts only {\"op\": \"set-weights\", \"model\": ...}").toRuntimeException();
                 requireSchema(stream.getSchema(), WorkerProtocol.WEIGHTS, "set-weights");
-                long bytes = locked(() -> receiveWeights(model(body, "model", "set-weights"), stream));
+                long bytes = computed(() -> receiveWeights(model(body, "model", "set-weights"), stream));
                 try (PutResult result = PutResult.metadata(metadata(object().put("bytes", bytes)))) {
                     ack.onNext(result);
                 }

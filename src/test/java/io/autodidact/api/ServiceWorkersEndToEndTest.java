@@ -61,6 +61,10 @@ class ServiceWorkersEndToEndTest {
             Map<String, Object> trainer = workers(up).stream().filter(w -> w.get("address").equals(a.address())).findFirst().orElseThrow();
             assertEquals("trainer+generator", trainer.get("role"));
 
+            // The stream must be following before b dies, or its dead event goes out before anyone listens (under load the
+            // stream's request can take longer than both workers take to come up).
+            long subscribed = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            while (events.stream().noneMatch(e -> e.get("event").equals("snapshot")) && System.nanoTime() < subscribed) Thread.sleep(20);
             int port = b.port();
             String bAddress = b.address(), aAddress = a.address();
             b.close();

@@ -45,7 +45,7 @@ class WorkerBenchTest {
         Path file = table.writeJson(out);
         @SuppressWarnings("unchecked")
         Map<String, Object> json = new com.fasterxml.jackson.databind.ObjectMapper().readValue(file.toFile(), Map.class);
-        for (String key : List.of("remote_overhead_fraction", "exchange_gb_per_s", "weight_sync_s_per_100mb", "workers_1_tokens_per_s",
+        for (String key : List.of("remote_overhead_fraction", "remote_overhead_cpu_fraction", "exchange_gb_per_s", "weight_sync_s_per_100mb", "workers_1_tokens_per_s",
                 "workers_2_tokens_per_s", "exchange_allocated_bytes_per_rollout", "train_allocated_bytes_per_row")) {
             assertTrue(json.get(key) instanceof Number, key + " in " + json);
             double v = ((Number) json.get(key)).doubleValue();

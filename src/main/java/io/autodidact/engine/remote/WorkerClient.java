@@ -121,7 +121,7 @@ final class WorkerClient implements AutoCloseable {
             Columns.setInts((ListVector) request.getVector(2), prompts);
             request.setRowCount(prompts.size());
             startZeroCopy(exchange.getWriter(), request);
-            exchange.getWriter().putNext();
+            putNextWhenReady(exchange.getWriter());
             exchange.getWriter().completed();
             while (reader.next()) RolloutBatches.read(reader.getRoot(), onRow);
         } catch (FlightRuntimeException e) {
@@ -208,7 +208,7 @@ final class WorkerClient implements AutoCloseable {
             Columns.setInts((ListVector) request.getVector(2), completions);
             request.setRowCount(prompts.size());
             startZeroCopy(exchange.getWriter(), request);
-            exchange.getWriter().putNext();
+            putNextWhenReady(exchange.getWriter());
             exchange.getWriter().completed();
             FlightStream reader = exchange.getReader();
             while (reader.next()) {
@@ -257,7 +257,7 @@ final class WorkerClient implements AutoCloseable {
             Columns.setFloats((ListVector) request.getVector(5), rows.stream().map(TrainSequence::refLogprobs).toList());
             request.setRowCount(rows.size());
             startZeroCopy(exchange.getWriter(), request);
-            exchange.getWriter().putNext();
+            putNextWhenReady(exchange.getWriter());
             exchange.getWriter().completed();
             FlightStream reader = exchange.getReader();
             StepMetrics result = null;
@@ -322,9 +322,11 @@ final class WorkerClient implements AutoCloseable {
     }
 
     /**
-     * Writes the next batch once the stream can take it. Flight's client {@code putNext} spins on {@code isReady} while
-     * the flow-control window is full, burning a core (of two, here) and allocating on every turn; this parks between
-     * looks instead. After a second it leaves the wait to Flight's own, which also notices a cancelled call.
+     * Writes the next batch once the stream can take it. Flight's client {@code putNext} spins on {@code isReady} until a
+     * new call's stream exists and while the flow-control window is full, burning a core (of two, here) and allocating on
+     * every turn, while the event loop it waits for needs that core to open the stream; this parks between looks instead.
+     * Every request's first batch goes through here, so a small training step does not pay a spin. After a second it
+     * leaves the wait to Flight's own, which also notices a cancelled call.
      */
     private static void putNextWhenReady(FlightClient.ClientStreamListener writer) {
         long pause = 10_000, waited = 0;
