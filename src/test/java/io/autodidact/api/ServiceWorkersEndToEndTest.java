@@ -64,7 +64,10 @@ class ServiceWorkersEndToEndTest {
             // The stream must be following before b dies, or its dead event goes out before anyone listens (under load the
             // stream's request can take longer than both workers take to come up).
             long subscribed = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-            while (events.stream().noneMatch(e -> e.get("event").equals("snapshot")) && System.nanoTime() < subscribed) Thread.sleep(20);
+            while (events.stream().noneMatch(e -> e.get("event").equals("snapshot"))) {
+                assertTrue(System.nanoTime() < subscribed, "the event stream never sent its snapshot: " + events);
+                Thread.sleep(20);
+            }
             int port = b.port();
             String bAddress = b.address(), aAddress = a.address();
             b.close();
@@ -89,6 +92,7 @@ class ServiceWorkersEndToEndTest {
             // SSE: a worker event per change of b, in order, and the per-stage workers snapshots.
             List<String> bChanges = events.stream().filter(e -> e.get("event").equals("worker") && bAddress.equals(e.get("address")))
                     .map(e -> e.get("change") + "/" + e.get("state")).toList();
+            assertTrue(bChanges.size() >= 3, "b's state changes, as streamed: " + bChanges);
             assertEquals(List.of("dead/dead", "restarted/dead", "rejoined/up"), bChanges.subList(bChanges.size() - 3, bChanges.size()),
                     "b's state changes, as streamed: " + bChanges);
             assertTrue(events.stream().anyMatch(e -> e.get("event").equals("workers") && e.get("stage").equals("generate")
