@@ -96,7 +96,18 @@ public final class RewardBench {
         double sandbox;
         long sandboxPassed;
         try (PythonReward exec = CodeExecutionReward.create(SandboxLimits.DEFAULT, workers, 0)) {
-            exec.score(programSamples.subList(0, Math.min(200, programSamples.size()))); // start and warm the children
+            // The children compile the grader as it runs (thousands of programs before it settles): warm up by the
+            // same rule as the GraalPy side, on the same programs.
+            List<Sample> warmPrograms = programSamples.subList(0, Math.min(programSamples.size(), 500));
+            double best = 0;
+            for (int round = 0; round < 20; round++) {
+                long w0 = System.nanoTime();
+                exec.score(warmPrograms);
+                double rate = warmPrograms.size() / ((System.nanoTime() - w0) / 1e9);
+                log.accept(String.format("sandbox warm-up round %d: %.1f programs/s", round + 1, rate));
+                if (round >= 2 && rate < best * 1.1) break;
+                best = Math.max(best, rate);
+            }
             long t0 = System.nanoTime();
             List<Score> scores = exec.score(programSamples);
             sandbox = scores.size() / ((System.nanoTime() - t0) / 1e9);

@@ -7,17 +7,17 @@ import java.util.Optional;
  * The reward for code tasks (MBPP/HumanEval style): runs the model's program against the problem's tests
  * ({@code metadata.tests}: assert strings or {@code {input, output}} pairs) in sandbox child processes and
  * scores the fraction that pass, with per-test outcomes as {@link io.autodidact.reward.Score#steps()}.
- * Model-written code is always untrusted, so this reward never runs in the service's JVM; each program is its
- * one that must be stopped costs nobody else a result.
+ * Model-written code is always untrusted, so this reward never runs in the service's JVM; each program runs as its
+ * own call under its own time limit, so one that must be stopped costs nobody else a result.
  */
 public final class CodeExecutionReward {
     static final String MODULE = "autodidact.rewards.code_exec";
     /**
-     * Programs per call: amortises the round trip to the child. The grader undoes each program's patches
-     * before the next; a batch that must be stopped is retried one program at a time, so only the runaway
-     * program fails.
+     * Programs per round trip to a child. The child runs each program as its own call under its own time limit
+     * ({@link SandboxMain}) and the grader undoes each program's patches before the next, so a runaway program
+     * fails alone; only a batch whose child dies (a memory bomb) is retried one program at a time.
      */
-    static final int BATCH = 8;
+    static final int BATCH = 32;
 
     private CodeExecutionReward() {}
 

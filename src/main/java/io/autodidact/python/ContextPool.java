@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 final class ContextPool implements PythonBackend {
     private final ScheduledExecutorService watchdog;
     private final Pool<SandboxedContext> pool;
+    private final boolean batched;
 
     ContextPool(PythonRuntime runtime, PythonProgram program, SandboxLimits limits, int size) {
         if (size < 1) throw new IllegalArgumentException("pool size must be >= 1, got " + size);
@@ -21,6 +22,7 @@ final class ContextPool implements PythonBackend {
         });
         try {
             this.pool = new Pool<>("Python context", size, () -> new SandboxedContext(runtime, program, limits, watchdog));
+            this.batched = pool.members().getFirst().batched(); // the pool made its first member, alive, just now
         } catch (RuntimeException e) {
             watchdog.shutdownNow();
             throw e;
@@ -30,6 +32,11 @@ final class ContextPool implements PythonBackend {
     /** Makes every context of the pool now, so that the first parallel calls do not pay for it. */
     void warm() {
         pool.fill();
+    }
+
+    /** Whether the program defines a batch function (see {@link SandboxedContext#batched()}). */
+    boolean batched() {
+        return batched;
     }
 
     @Override

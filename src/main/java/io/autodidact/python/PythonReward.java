@@ -29,7 +29,9 @@ import java.util.stream.Stream;
  * <p>Samples are scored in batches, in parallel over a pool of sandboxed GraalPy contexts (trusted code) or
  * of sandbox child JVMs (untrusted code). A sample whose call fails gets a failed {@link Score} carrying the
  * error; a batch that timed out or crashed is retried one sample at a time, so one runaway sample does not
- * fail its batch-mates. Scores are memoised; editing the reward's files reloads it and drops the cache.
+ * fail its batch-mates (in a sandbox child, a reward without a batch function gets each sample as its own call
+ * with its own time limit, so only a child that dies makes a batch retry). Scores are memoised; editing the
+ * reward's files reloads it and drops the cache.
  */
 public final class PythonReward implements Reward, AutoCloseable {
     private final String name;

@@ -11,6 +11,11 @@ import java.util.Map;
  * Entry point of a sandbox child process: one {@link ContextPool} of size one, driven by
  * {@link SandboxProtocol} over stdin/stdout. Runs in its own JVM with a small {@code -Xmx} and
  * {@code -XX:+ExitOnOutOfMemoryError}, so a memory bomb ends this process and nothing else.
+ *
+ * <p>A program without a batch function (the code-execution grader, most rewards) gets each sample of a
+ * request as its own call under its own time limit: the parent can send large batches, one round trip each,
+ * and a runaway sample costs one time limit and a fresh context here instead of failing its batch, which the
+ * parent would then have to retry one sample at a time.
  */
 public final class SandboxMain {
     private SandboxMain() {}
@@ -30,10 +35,11 @@ public final class SandboxMain {
             return;
         }
         send(protocol, SandboxProtocol.write(Map.of("ready", true)));
+        boolean perSample = !pool.batched();
         for (String line; (line = in.readLine()) != null; ) {
             String answer;
             try {
-                answer = pool.call(line);
+                answer = perSample ? SandboxProtocol.eachSample(line, pool::call, () -> send(protocol, SandboxProtocol.PROGRESS)) : pool.call(line);
             } catch (PythonCallException e) {
                 answer = SandboxProtocol.failure(e);
             }

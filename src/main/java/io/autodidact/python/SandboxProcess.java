@@ -101,9 +101,13 @@ final class SandboxProcess implements Pool.Member {
         t.start();
     }
 
-    /** Sends one request line and waits for the answer line. */
+    /**
+     * Sends one request line and waits for the answer line, skipping progress lines; each line, progress or
+     * answer, must come within the time limit plus grace.
+     */
     String call(String request) {
         String answer = exchange(request, limits.processGrace());
+        while (answer.equals(SandboxProtocol.PROGRESS)) answer = next(limits.processGrace());
         JsonNode failure;
         try {
             failure = answer.startsWith("{\"failure\"") ? SandboxProtocol.read(answer) : null;
@@ -122,6 +126,15 @@ final class SandboxProcess implements Pool.Member {
             stdin.write(line.getBytes(StandardCharsets.UTF_8));
             stdin.write('\n');
             stdin.flush();
+        } catch (IOException e) {
+            throw died();
+        }
+        return next(wait);
+    }
+
+    /** The next protocol line from the child, waiting at most {@code wait}. */
+    private String next(Duration wait) {
+        try {
             String answer = lines.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
             if (answer == null) {
                 kill();
@@ -130,8 +143,6 @@ final class SandboxProcess implements Pool.Member {
             }
             if (answer.equals(EOF)) throw died();
             return answer;
-        } catch (IOException e) {
-            throw died();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             kill();

@@ -3,11 +3,14 @@ package io.autodidact.python;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The line protocol between the service and a sandbox child process (one JSON object per line, UTF-8):
@@ -16,6 +19,8 @@ import java.util.Map;
  *       child: {@code {"ready": true}} or {@code {"load_error": "..."}} (then it exits);
  *   <li>then, repeatedly, parent: a request of {@code autodidact/host.py}; child: its response, or
  *       {@code {"failure": "TIMEOUT"|"CRASH", "message": "..."}} when the call was stopped inside the child.
+ *       A child that scores a request's samples one call each (see {@link SandboxMain}) may send
+ *       {@code {"progress": true}} lines before the response, so that a long batch is not mistaken for a hung one.
  * </ol>
  * The parent kills a child that stays silent past the time limit plus a grace period, or that exits.
  */
@@ -49,6 +54,49 @@ final class SandboxProtocol {
         SandboxLimits limits = new SandboxLimits(Duration.ofMillis(doc.get("timeout_ms").asLong()), doc.get("max_output_bytes").asLong(),
                 doc.get("heap_mb").asInt());
         return new Setup(program, limits);
+    }
+
+    static final String PROGRESS = "{\"progress\":true}";
+    /** How long a child scoring samples one by one may go without sending a line: well inside the parent's grace. */
+    static final long PROGRESS_EVERY_NANOS = 1_000_000_000L;
+
+    /**
+     * Scores a request's samples one {@code call} each and joins the answers into one response, in order. A sample
+     * whose call was stopped (time limit, a refusal the guest cannot catch) gets a failed result with the reason;
+     * the others are unaffected. {@code progress} runs whenever a second has passed since the last line sent.
+     */
+    static String eachSample(String request, Function<String, String> call, Runnable progress) {
+        JsonNode samples = read(request).get("samples");
+        if (samples == null || !samples.isArray()) throw new PythonCallException(PythonCallException.Kind.CRASH, "request without a samples array");
+        ObjectNode response = JSON.createObjectNode();
+        ArrayNode results = response.putArray("results");
+        long lastLine = System.nanoTime();
+        for (JsonNode sample : samples) {
+            ObjectNode one = JSON.createObjectNode();
+            one.putArray("samples").add(sample);
+            JsonNode result;
+            try {
+                JsonNode answer = read(call.apply(one.toString())).get("results");
+                if (answer == null || answer.size() != 1)
+                    throw new PythonCallException(PythonCallException.Kind.CRASH, "the Python host answered a one-sample request with "
+                            + (answer == null ? "no" : answer.size()) + " results");
+                result = answer.get(0);
+            } catch (PythonCallException e) {
+                ObjectNode failed = JSON.createObjectNode();
+                failed.putNull("score");
+                failed.putNull("correct");
+                failed.putArray("steps");
+                failed.put("message", "");
+                failed.put("error", e.getMessage());
+                result = failed;
+            }
+            results.add(result);
+            if (System.nanoTime() - lastLine > PROGRESS_EVERY_NANOS) {
+                progress.run();
+                lastLine = System.nanoTime();
+            }
+        }
+        return response.toString();
     }
 
     static String failure(PythonCallException e) {

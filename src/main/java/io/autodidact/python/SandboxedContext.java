@@ -20,6 +20,7 @@ final class SandboxedContext implements Pool.Member {
     private final BoundedOutputStream out;
     private final BoundedOutputStream err;
     private final SandboxLimits limits;
+    private final boolean batched;
     private volatile boolean dead;
 
     SandboxedContext(PythonRuntime runtime, PythonProgram program, SandboxLimits limits, ScheduledExecutorService watchdog) {
@@ -52,6 +53,7 @@ final class SandboxedContext implements Pool.Member {
             String error = bindings.getMember("prepare").execute(program.module(), program.function()).asString();
             if (!error.isEmpty()) throw new PythonLoadException(error);
             this.handle = bindings.getMember("handle");
+            this.batched = !bindings.getMember("_reward_batch").isNull();
             if (!timer.cancel(false)) throw new PolyglotTimeout();
         } catch (RuntimeException e) {
             timer.cancel(false);
@@ -100,6 +102,11 @@ final class SandboxedContext implements Pool.Member {
             // guest cannot catch either.
             throw new PythonCallException(PythonCallException.Kind.CRASH, "blocked by the sandbox: " + e.getMessage());
         }
+    }
+
+    /** Whether the program defines {@code <function>_batch}, which must see a whole batch in one call. */
+    boolean batched() {
+        return batched;
     }
 
     private PythonCallException timeout() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.autodidact.reward.Sample;
 import io.autodidact.reward.Score;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,40 @@ class PythonCodeExecutionTest {
             assertTrue(scores.get(7).error().contains("no tests"), scores.get(7).toString());
             assertEquals(1.0, scores.get(9).reward(), "the module table the previous program emptied was restored: " + scores.get(9));
             assertEquals(1, reward.sandboxPids().size(), "all of it in one child process, never in this JVM");
+        }
+    }
+
+    @Test
+    void aRunawayProgramFailsAloneInItsBatchWithoutARetryOrANewChild() {
+        try (PythonReward reward = CodeExecutionReward.create(new SandboxLimits(Duration.ofSeconds(2), 1 << 16, 256), 1, 0)) {
+            List<Sample> batch = new ArrayList<>();
+            for (int i = 0; i < 12; i++)
+                batch.add(i == 5 ? program("spin", "def add(a, b):\n    while True:\n        pass", ADD_TESTS)
+                        : program("p" + i, i % 2 == 0 ? "def add(a, b): return a + b" : "def add(a, b): return a - b", ADD_TESTS));
+            List<Long> pids = reward.sandboxPids();
+            List<Score> scores = reward.score(batch);
+            for (int i = 0; i < 12; i++) {
+                Score s = scores.get(i);
+                if (i == 5) assertTrue(s.failed() && s.error().contains("time limit"), "the runaway program fails: " + s);
+                else assertEquals(i % 2 == 0 ? 1.0 : 0.0, s.reward(), "program " + i + " scored in its place: " + s);
+            }
+            assertEquals(0, reward.stats().failedCalls(), "one call answered the whole batch; nothing was retried one program at a time");
+            assertEquals(pids, reward.sandboxPids(), "a stopped program costs a context in the child, not the child");
+        }
+    }
+
+    @Test
+    void aBatchThatRunsLongerThanTheChildsGraceIsNotMistakenForAHungChild() {
+        // Grace for a silent child: time limit 2 s + 5 s. Nine programs of about a second each take longer than
+        // that in one batch; the child's progress lines keep it alive.
+        String second = "import time\nt = time.time()\nwhile time.time() - t < 1.0:\n    pass\ndef add(a, b):\n    return a + b";
+        try (PythonReward reward = CodeExecutionReward.create(new SandboxLimits(Duration.ofSeconds(2), 1 << 16, 256), 1, 0)) {
+            List<Long> pids = reward.sandboxPids();
+            List<Sample> batch = new ArrayList<>();
+            for (int i = 0; i < 9; i++) batch.add(program("slow" + i, second, ADD_TESTS));
+            for (Score s : reward.score(batch)) assertEquals(1.0, s.reward(), s.toString());
+            assertEquals(pids, reward.sandboxPids(), "the child was not killed");
+            assertEquals(0, reward.stats().failedCalls());
         }
     }
 }
