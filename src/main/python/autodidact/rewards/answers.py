@@ -74,28 +74,14 @@ def parse_number(text):
 
     Percentages are divided by 100. Returns None when the text is not one number.
     """
-    value = _number(text)
-    return None if value is None else Fraction(value)
-
-
-def _number(text):
-    """parse_number's value, but a plain int when the text is an integer (most answers are): building a Fraction
-    from a string runs a regular expression and several conversions, the largest cost of a typical reward."""
     if text is None:
         return None
     s = str(text).strip().rstrip(".").strip()
     s = s.replace("$", "").replace("\\!", "").replace("{,}", "").replace(",", "").replace(" ", "")
-    digits = s[1:] if s[:1] in ("-", "+") else s
-    if digits.isdecimal():  # what Fraction's own pattern accepts as an integer (\d), and int() parses the same way
-        try:
-            return int(s)
-        except ValueError:  # more digits than sys.get_int_max_str_digits(): Fraction refuses them too
-            return None
-    if s.startswith("\\text{"):  # the pattern below is anchored there
-        s = re.sub(r"^\\text\{(.*)\}$", r"\1", s)
+    s = re.sub(r"^\\text\{(.*)\}$", r"\1", s)
     percent = s.endswith("%") or s.endswith("\\%")
     s = s.rstrip("%").rstrip("\\")
-    m = _FRAC.match(s) if s.startswith("\\") else None
+    m = _FRAC.match(s)
     if m:
         s = m.group(1) + "/" + m.group(2)
     try:
@@ -107,7 +93,7 @@ def _number(text):
 
 def same_number(a, b, rel_tol=1e-6, abs_tol=1e-9):
     """True when both parse as numbers that are equal (exactly, or within the tolerances)."""
-    x, y = _number(a), _number(b)
+    x, y = parse_number(a), parse_number(b)
     if x is None or y is None:
         return False
     if x == y:
