@@ -1,5 +1,11 @@
 package io.autodidact.recipe.mcts;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /** Area under the ROC curve: the chance a random positive scores above a random negative, ties counting half. */
 public final class Auc {
     private Auc() {}
@@ -13,7 +19,7 @@ public final class Auc {
         if (pos == 0 || neg == 0) return Double.NaN;
         Integer[] order = new Integer[scores.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(scores[a], scores[b]));
+        Arrays.sort(order, (a, b) -> Double.compare(scores[a], scores[b]));
         // Mann-Whitney: the positives' mid-ranks, tied scores sharing their average rank.
         double rankSum = 0;
         for (int i = 0; i < order.length; ) {
@@ -33,14 +39,14 @@ public final class Auc {
      * The chance a positive scores above a negative <em>of the same group</em> (ties half), over every such pair: e.g.
      * sibling steps, which is the choice a search makes. Groups with one class only add no pair; NaN when none has both.
      */
-    public static <K> Grouped within(double[] scores, boolean[] positive, java.util.List<K> groups) {
+    public static <K> Grouped within(double[] scores, boolean[] positive, List<K> groups) {
         if (scores.length != positive.length || scores.length != groups.size())
             throw new IllegalArgumentException("AUC: " + scores.length + " scores, " + positive.length + " labels and " + groups.size() + " groups");
-        java.util.Map<K, java.util.List<Integer>> members = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < scores.length; i++) members.computeIfAbsent(groups.get(i), k -> new java.util.ArrayList<>()).add(i);
+        Map<K, List<Integer>> members = new LinkedHashMap<>();
+        for (int i = 0; i < scores.length; i++) members.computeIfAbsent(groups.get(i), k -> new ArrayList<>()).add(i);
         double wins = 0;
         long pairs = 0;
-        for (java.util.List<Integer> g : members.values())
+        for (List<Integer> g : members.values())
             for (int i : g) {
                 if (!positive[i]) continue;
                 for (int j : g) {
