@@ -71,8 +71,8 @@ public final class KernelBench {
             // Cold: the first calls after loading, as in a short run (the context is made outside the timing, as the engine does).
             python.prepare(pgPy);
             python.prepare(sft.withKernel(Objective.Kernel.python()));
-            double pgCold = kernelMs(python, pgPy, manager, rows, o, in, 0, 10).meanMs();
-            double sftCold = kernelMs(python, sft.withKernel(Objective.Kernel.python()), manager, rows, o, in, 0, 10).meanMs();
+            double pgCold = kernelCalls(python, pgPy, manager, rows, o, in, 0, 10).timing().meanMs();
+            double sftCold = kernelCalls(python, sft.withKernel(Objective.Kernel.python()), manager, rows, o, in, 0, 10).timing().meanMs();
             int warmCalls = warmUp(python, List.of(pgPy, sft.withKernel(Objective.Kernel.python())), manager, rows, o, in, log);
             Timing[] pgPair = alternately(List.of(java, python), List.of(pg, pgPy), manager, rows, o, in);
             Timing pgJava = pgPair[0], pgPython = pgPair[1];
@@ -129,7 +129,7 @@ public final class KernelBench {
         double last = Double.MAX_VALUE;
         for (int round = 1; round <= 20; round++) {
             double ms = 0;
-            for (Objective objective : objectives) ms += kernelMs(python, objective, manager, rows, o, in, 0, o.steps()).meanMs();
+            for (Objective objective : objectives) ms += kernelCalls(python, objective, manager, rows, o, in, 0, o.steps()).timing().meanMs();
             log.accept(String.format("kernels: python warm-up round %d: %.2f ms per call", round, ms / objectives.size()));
             if (round >= MIN_WARMUP_ROUNDS && ms > SETTLED * last) return round * o.steps() * objectives.size();
             last = ms;
@@ -174,10 +174,10 @@ public final class KernelBench {
         long[][] wall = new long[kernels.size()][o.steps()], cpu = new long[kernels.size()][o.steps()];
         for (int s = 0; s < o.warmup() + o.steps(); s++) {
             for (int k = 0; k < kernels.size(); k++) {
-                Timing one = kernelMs(kernels.get(k), objectives.get(k), manager, rows, o, in, 0, 1);
+                Samples one = kernelCalls(kernels.get(k), objectives.get(k), manager, rows, o, in, 0, 1);
                 if (s >= o.warmup()) {
-                    wall[k][s - o.warmup()] = Math.round(one.ms() * 1e6);
-                    cpu[k][s - o.warmup()] = Math.round(one.cpuMs() * 1e6);
+                    wall[k][s - o.warmup()] = one.wallNanos()[0];
+                    cpu[k][s - o.warmup()] = one.cpuNanos()[0];
                 }
             }
         }
@@ -217,7 +217,14 @@ public final class KernelBench {
         }
     }
 
-    private static Timing kernelMs(LossKernel kernel, Objective objective, NDManager manager, List<TrainSequence> rows, Options o, Inputs in,
+    /** Wall-clock and calling-thread CPU nanoseconds of each timed call. */
+    private record Samples(long[] wallNanos, long[] cpuNanos) {
+        Timing timing() {
+            return Timing.of(wallNanos, cpuNanos);
+        }
+    }
+
+    private static Samples kernelCalls(LossKernel kernel, Objective objective, NDManager manager, List<TrainSequence> rows, Options o, Inputs in,
                                    int warmup, int steps) {
         int t = o.length() - 1;
         long vocab = in.logits().length / ((long) o.rows() * t);
@@ -244,6 +251,6 @@ public final class KernelBench {
                 }
             }
         }
-        return Timing.of(wall, cpu);
+        return new Samples(wall, cpu);
     }
 }
