@@ -430,6 +430,9 @@ public final class Reproductions {
     /** Iterative deepening's cue on addition (its alphabet cannot spell words): restate the question. */
     static final String DEEPENING_CUE = "\"\\n{prompt}\"";
 
+    /** The recipe shared by the base (which adds the demonstrations) and the arm (which adds the rounds). */
+    static final String DEEPENING_RECIPE = "name: iterative-deepening, temperature: 1.0, " + STAR_TRAIN + ", cue: " + DEEPENING_CUE;
+
     /**
      * Iterative deepening as inference, against plain resampling at equal generated tokens (probe {@code deepening}), on the
      * base and on two arms trained from it with the same samples, 3 iterations of 1,500 problems x 8 (36,000 samples each):
@@ -445,10 +448,9 @@ public final class Reproductions {
                         + "are verified by the task's answers: deepening continues only attempts the verifier rejects, and pass@k counts a "
                         + "problem solved when any sample is correct.",
                 "/configs/demo.yaml", List.of("model.context=128", "iterations=3", "task.problems_per_iteration=1500", "eval.pass_k=0",
-                        "recipe={name: iterative-deepening, temperature: 1.0, " + STAR_TRAIN + ", cue: " + DEEPENING_CUE + ", deepening_demonstrations: 0.2}"),
+                        "recipe={" + DEEPENING_RECIPE + ", deepening_demonstrations: 0.2}"),
                 List.of(new Arm("star", List.of("recipe={name: star, temperature: 1.0, " + STAR_TRAIN + "}")),
-                        new Arm("iterative-deepening", List.of("recipe={name: iterative-deepening, temperature: 1.0, " + STAR_TRAIN
-                                + ", cue: " + DEEPENING_CUE + ", max_rounds: 2}"))),
+                        new Arm("iterative-deepening", List.of("recipe={" + DEEPENING_RECIPE + ", max_rounds: 2}"))),
                 List.of(new DeepeningProbe("iterative-deepening", List.of("star", "iterative-deepening"), 200, 8)),
                 Reproductions::judgeIterativeDeepening);
     }
