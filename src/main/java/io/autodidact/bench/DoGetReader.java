@@ -3,10 +3,10 @@ package io.autodidact.bench;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
+import io.autodidact.flight.GrpcBodies;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
-import io.grpc.HasByteBuffer;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.protobuf.ProtoUtils;
@@ -119,7 +119,7 @@ final class DoGetReader {
                     else if (field == BODY_FIELD) {
                         if (body != null) body.close();
                         body = allocator.buffer(size);
-                        copy(in, body, size);
+                        GrpcBodies.copy(in, body, size);
                     } else in.skipNBytes(size); // descriptor, app_metadata: not used by a DoGet reader
                 }
                 if (header == null) throw new IOException("FlightData without an IPC header");
@@ -136,29 +136,6 @@ final class DoGetReader {
         private static int readTag(InputStream in) throws IOException {
             int first = in.read();
             return first < 0 ? 0 : CodedInputStream.readRawVarint32(first, in);
-        }
-
-        /** Copies {@code size} bytes of {@code in} into {@code body}, from gRPC's direct buffers when it exposes them. */
-        private static void copy(InputStream in, ArrowBuf body, int size) throws IOException {
-            long at = 0;
-            if (in instanceof HasByteBuffer direct && direct.byteBufferSupported()) {
-                while (at < size) {
-                    ByteBuffer chunk = direct.getByteBuffer();
-                    if (chunk == null) break;
-                    int n = (int) Math.min(chunk.remaining(), size - at);
-                    body.setBytes(at, chunk.slice(chunk.position(), n));
-                    in.skipNBytes(n);
-                    at += n;
-                }
-            }
-            byte[] rest = new byte[64 << 10];
-            while (at < size) {
-                int n = in.read(rest, 0, (int) Math.min(rest.length, size - at));
-                if (n < 0) throw new IOException("FlightData body ended after " + at + " of " + size + " bytes");
-                body.setBytes(at, rest, 0, n);
-                at += n;
-            }
-            body.writerIndex(size);
         }
     }
 }

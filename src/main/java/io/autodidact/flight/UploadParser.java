@@ -2,7 +2,6 @@ package io.autodidact.flight;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
-import io.grpc.HasByteBuffer;
 import io.grpc.MethodDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -120,37 +119,12 @@ final class UploadParser implements MethodDescriptor.Marshaller<Object> {
     private ArrowBuf read(InputStream in, int size) throws IOException {
         ArrowBuf buf = allocator.buffer(size);
         try {
-            copy(in, buf, size);
+            GrpcBodies.copy(in, buf, size);
             return buf;
         } catch (IOException | RuntimeException e) {
             buf.close();
             throw e;
         }
-    }
-
-    /** Copies {@code size} bytes of {@code in} into {@code buf}: straight from gRPC's (direct) buffers when it exposes them. */
-    private static void copy(InputStream in, ArrowBuf buf, int size) throws IOException {
-        long at = 0;
-        if (in instanceof HasByteBuffer buffers && buffers.byteBufferSupported()) {
-            while (at < size) {
-                ByteBuffer chunk = buffers.getByteBuffer();
-                if (chunk == null) break;
-                int n = (int) Math.min(chunk.remaining(), size - at);
-                buf.setBytes(at, chunk.slice(chunk.position(), n));
-                in.skipNBytes(n);
-                at += n;
-            }
-        }
-        if (at < size) {
-            byte[] rest = new byte[(int) Math.min(64 << 10, size - at)];
-            while (at < size) {
-                int n = in.read(rest, 0, (int) Math.min(rest.length, size - at));
-                if (n < 0) throw new IOException("FlightData field ended after " + at + " of " + size + " bytes");
-                buf.setBytes(at, rest, 0, n);
-                at += n;
-            }
-        }
-        buf.writerIndex(size);
     }
 
     private static int readTag(InputStream in) throws IOException {
