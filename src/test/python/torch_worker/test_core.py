@@ -41,7 +41,7 @@ class CoreTest(unittest.TestCase):
         d = builtin(self.core)
         self.assertEqual((d["model"], d["vocab_size"], d["context"], d["lora"]), ("m1", len(ALPHABET) + 2, 64, False))
         info = self.core.action("worker-info", {})
-        self.assertEqual(info["protocol_version"], 3)
+        self.assertEqual(info["protocol_version"], 4)
         self.assertEqual([m["model"] for m in info["models"]], ["m1"])
         self.refused("ALREADY_EXISTS", "already loaded; unload-model it first or send \"replace\": true", builtin, self.core)
         self.core.action("fork-model", {"model": "m1", "into": "m2"})
@@ -127,6 +127,22 @@ class CoreTest(unittest.TestCase):
         self.assertEqual(json.loads(losses[0]["monitors"]), {})
         pg = dict(desc, objective={"loss": "policy_gradient"})
         self.refused("INVALID_ARGUMENT", "policy_gradient needs old log-probabilities", self.core.train, pg, cols)
+
+    def test_a_train_stream_step_sent_again_is_answered_not_applied_twice(self):
+        builtin(self.core, "s", seed=2)
+        builtin(self.core, "c", seed=2)
+        cols = {"tokens": [[2, 3, 4, 5, 6], [7, 8, 9, 10]], "completion_start": [2, 1], "weight": [1.0, 1.0],
+                "token_weights": [[], []], "old_logprobs": [[], []], "ref_logprobs": [[], []], "off_policy": [False, False],
+                "kl_weight": [1.0, 1.0]}
+        stream = {"op": "train-stream", "model": "s"}
+        step = lambda i: {"step": i, "learning_rate": 1e-2, "micro_batch_size": 1, "objective": {"loss": "sft"}}
+        first, again, second = (self.core.train_step(stream, step(i), cols)[0]["loss"] for i in (1, 1, 2))
+        self.assertEqual(first, again)
+        desc = {"op": "train", "model": "c", "learning_rate": 1e-2, "micro_batch_size": 1, "objective": {"loss": "sft"}}
+        called = [self.core.train(desc, cols)[0]["loss"] for _ in range(2)]
+        self.assertAlmostEqual(called[0], first, places=6)
+        self.assertAlmostEqual(called[1], second, places=6)
+        self.refused("INVALID_ARGUMENT", "\"step\" (an integer id", self.core.train_step, stream, dict(step(3), step="3"), cols)
 
     def test_checkpoints_and_streamed_weights_carry_the_model_to_another(self):
         builtin(self.core, "a", seed=1)

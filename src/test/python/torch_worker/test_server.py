@@ -14,7 +14,7 @@ except ImportError as e:  # the reason is stated in the skip
 TOKEN = "test-token"
 
 
-def opts(version=b"3", token=TOKEN):
+def opts(version=b"4", token=TOKEN):
     return flight.FlightCallOptions(headers=[(b"authorization", b"Bearer " + token.encode()),
                                              (b"autodidact-worker-protocol", version)], timeout=60)
 
@@ -56,9 +56,9 @@ class ServerTest(unittest.TestCase):
     def test_a_wrong_token_or_protocol_version_is_refused_before_the_worker(self):
         with self.assertRaisesRegex(flight.FlightUnauthenticatedError, "bearer token"):
             self.action("worker-info", {}, opts(token="nope"))
-        with self.assertRaisesRegex(pa.ArrowInvalid, "protocol version mismatch: this worker speaks autodidact worker protocol 3 but the client sent 2"):
+        with self.assertRaisesRegex(pa.ArrowInvalid, "protocol version mismatch: this worker speaks autodidact worker protocol 4 but the client sent 2"):
             self.action("worker-info", {}, opts(version=b"2"))
-        self.assertEqual(self.action("worker-info", {})["protocol_version"], 3)
+        self.assertEqual(self.action("worker-info", {})["protocol_version"], 4)
 
     def test_generate_streams_rollouts_in_the_protocol_schema(self):
         from autodidact.worker.server import GENERATE_REQUEST, ROLLOUT
@@ -74,7 +74,7 @@ class ServerTest(unittest.TestCase):
     def test_a_wrong_schema_is_refused_naming_the_column(self):
         self.load("s")
         bad = pa.table({"prompt_index": pa.array([0], pa.int64())})
-        with self.assertRaisesRegex(pa.ArrowInvalid, "generate in: column 0 is prompt_index: int64 but protocol 3 expects prompt_index: int32"):
+        with self.assertRaisesRegex(pa.ArrowInvalid, "generate in: column 0 is prompt_index: int64 but protocol 4 expects prompt_index: int32"):
             self.exchange({"op": "generate", "model": "s"}, bad)
         with self.assertRaises(pa.ArrowNotImplementedError):
             self.exchange({"op": "sample", "model": "s"}, bad)

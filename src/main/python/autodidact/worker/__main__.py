@@ -22,11 +22,11 @@ def main(argv=None):
     except ImportError as e:
         sys.exit("autodidact.worker needs pyarrow with Flight (%s); install pyarrow (pip install pyarrow) or use the GPU "
                  "image, docker/worker-gpu.Dockerfile" % e)
-    from autodidact.worker.core import WorkerCore
+    from autodidact.worker.core import PROTOCOL_VERSION, WorkerCore
     from autodidact.worker.server import WorkerServer
     core = WorkerCore(device=a.device, batch_size=a.batch_size)
     server = WorkerServer(core, "grpc+tcp://%s:%d" % (a.host, a.port), tokens)
-    print("autodidact torch worker on port %d (device %s, protocol 3)" % (server.port, core.device), flush=True)
+    print("autodidact torch worker on port %d (device %s, protocol %d)" % (server.port, core.device, PROTOCOL_VERSION), flush=True)
     server.serve()
 
 

@@ -1,4 +1,4 @@
-"""What the worker protocol (flight/worker-protocol.md, version 3) asks of a worker, without the transport: actions as
+"""What the worker protocol (flight/worker-protocol.md, version 4) asks of a worker, without the transport: actions as
 JSON objects in and out, exchanges as columns (dicts of Python lists) in and rows out. `server` puts it behind
 pyarrow.flight; keeping Arrow out of here lets the protocol's behaviour be tested where pyarrow is absent.
 
@@ -23,7 +23,7 @@ from autodidact.worker import decoding, model as models, xp_torch
 from autodidact.worker.generate import Sampling, generate
 from autodidact.worker.train import Objective, Trainer, TrainRow
 
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 CHUNK_BYTES = 4 << 20          # get-weights: at most 4 MiB of data per row
 OUT_BATCH_ROWS = 8             # generate: rows per answered batch, sent as samples finish
 
@@ -71,6 +71,7 @@ class Held:
         self.net = net
         self.tokenizer = tokenizer
         self.trainer = None
+        self.last_step = None  # (id, answer) of the last train-stream step, so a step sent again is not applied twice
 
     def describe(self, name):
         c = self.net.config
@@ -371,7 +372,19 @@ class WorkerCore:
                 out.extend(certainty.self_certainty(xp.Array(logits), xp.Array(mask))._h.double().cpu().tolist())
         return [{"row_index": columns["row_index"][i], "self_certainty": v} for i, v in enumerate(out)]
 
-    def train(self, desc, columns):
+    def train_step(self, desc, step, columns):
+        """One step of a train-stream: `desc` is the stream's descriptor, `step` the batch's app metadata (the step's id
+        and the parameters a train descriptor carries). A step whose id is the last one this model applied is answered
+        again, not applied again: a client sends a step again when its answer was lost with a broken stream."""
+        require_keys(desc, ("op", "model"), "train-stream")
+        require_keys(step, ("step", "learning_rate", "micro_batch_size", "objective"), "train-stream step")
+        step_id = step.get("step")
+        if isinstance(step_id, bool) or not isinstance(step_id, int):
+            raise invalid("train-stream step: \"step\" (an integer id, new for every step) is required")
+        params = {k: v for k, v in step.items() if k != "step"}
+        return self.train(dict(params, op="train", model=desc.get("model")), columns, step_id)
+
+    def train(self, desc, columns, step_id=None):
         what = "train"
         require_keys(desc, ("op", "model", "learning_rate", "micro_batch_size", "objective"), what)
         h = self.held(desc, "model", what)
@@ -401,14 +414,19 @@ class WorkerCore:
         lr = number(desc, "learning_rate", 1e-4, what)
         micro = number(desc, "micro_batch_size", 16, what, int)
         with self.compute:
+            if step_id is not None and h.last_step is not None and h.last_step[0] == step_id:
+                return h.last_step[1]
             if h.trainer is None:
                 h.trainer = Trainer(h.net)
             try:
                 m = h.trainer.step(rows, objective, lr, micro)
             except ValueError as e:  # a kernel's refusal, e.g. policy_gradient without old log-probabilities
                 raise invalid("%s: %s" % (what, e))
-        return [{"loss": m.loss, "grad_norm": m.grad_norm, "learning_rate": m.learning_rate, "tokens": m.tokens,
-                 "monitors": json.dumps(m.monitors, sort_keys=True)}]
+            answer = [{"loss": m.loss, "grad_norm": m.grad_norm, "learning_rate": m.learning_rate, "tokens": m.tokens,
+                       "monitors": json.dumps(m.monitors, sort_keys=True)}]
+            if step_id is not None:
+                h.last_step = (step_id, answer)
+        return answer
 
 
 def _device_name(device):

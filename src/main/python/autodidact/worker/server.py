@@ -1,4 +1,4 @@
-"""The worker protocol (flight/worker-protocol.md, version 3) over pyarrow.flight, in front of WorkerCore.
+"""The worker protocol (flight/worker-protocol.md, version 4) over pyarrow.flight, in front of WorkerCore.
 
 Headers are checked before a call reaches the worker (bearer token, protocol version); schemas are checked column by
 column as the JVM worker does; WorkerError codes become Flight statuses. Needs pyarrow with Flight (the GPU image has
@@ -139,12 +139,24 @@ class WorkerServer(flight.FlightServerBase):
                 for chunk in reader:
                     writer.write_batch(chunk.data)
                 return
+            if op == "train-stream":
+                # One step per batch over one long-lived call; the batch's app metadata carries the step's id and parameters.
+                require_schema(reader.schema, TRAIN_REQUEST, "train-stream in")
+                writer.begin(TRAIN_RESULT)
+                for chunk in reader:
+                    if chunk.app_metadata is None:
+                        raise pa.ArrowInvalid("train-stream: a batch came without its step in the app metadata; send {\"step\", "
+                                              "\"learning_rate\", \"micro_batch_size\", \"objective\"} with every batch")
+                    step = _parse(chunk.app_metadata.to_pybytes(), "train-stream step metadata")
+                    rows = self.core.train_step(desc, step, chunk.data.to_pydict())
+                    writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=TRAIN_RESULT))
+                return
             handlers = {"generate": (GENERATE_REQUEST, ROLLOUT, self.core.generate),
                         "logprobs": (LOGPROBS_REQUEST, LOGPROBS_RESULT, self.core.logprobs),
                         "self-certainty": (LOGPROBS_REQUEST, SELF_CERTAINTY_RESULT, self.core.self_certainty),
                         "train": (TRAIN_REQUEST, TRAIN_RESULT, self.core.train)}
             if op not in handlers:
-                raise WorkerError("UNIMPLEMENTED", "unknown exchange op %r; this worker implements echo, %s"
+                raise WorkerError("UNIMPLEMENTED", "unknown exchange op %r; this worker implements echo, train-stream, %s"
                                   % (op, ", ".join(sorted(handlers))))
             request, result, handler = handlers[op]
             table = reader.read_all()

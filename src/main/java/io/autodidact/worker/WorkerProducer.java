@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -97,6 +98,8 @@ final class WorkerProducer extends NoOpFlightProducer {
     private final ExecutorService compute = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("worker-compute").daemon().factory());
     /** Computations submitted and not finished: {@code health}'s {@code busy}. */
     private final AtomicInteger computing = new AtomicInteger();
+    /** train-stream's last step per engine (so a model replaced under the same id starts afresh); on the compute thread only. */
+    private final Map<DjlEngine, AppliedStep> appliedSteps = new WeakHashMap<>();
 
     WorkerProducer(BufferAllocator allocator, EngineOptions options, Runnable shutdown) {
         this.allocator = allocator;
@@ -315,7 +318,7 @@ final class WorkerProducer extends NoOpFlightProducer {
         String op = "exchange";
         try {
             if (!reader.getDescriptor().isCommand())
-                throw invalid("DoExchange: the descriptor must be a command holding JSON {\"op\": \"generate\" | \"logprobs\" | \"self-certainty\" | \"train\" | \"echo\", ...}");
+                throw invalid("DoExchange: the descriptor must be a command holding JSON {\"op\": \"generate\" | \"logprobs\" | \"self-certainty\" | \"train\" | \"train-stream\" | \"echo\", ...}");
             ObjectNode body = parse(reader.getDescriptor().getCommand(), "DoExchange descriptor");
             op = text(body, "op", "DoExchange descriptor");
             switch (op) {
@@ -323,6 +326,7 @@ final class WorkerProducer extends NoOpFlightProducer {
                 case "logprobs" -> logprobs(body, reader, listener);
                 case "self-certainty" -> selfCertainty(body, reader, listener);
                 case "train" -> train(body, reader, listener);
+                case "train-stream" -> trainStream(body, reader, listener);
                 case "echo" -> echo(body, reader, listener);
                 default -> throw CallStatus.UNIMPLEMENTED.withDescription("no exchange '" + op + "' in worker protocol " + WorkerProtocol.VERSION
                         + "; exchanges are " + WorkerProtocol.EXCHANGES).toRuntimeException();
@@ -476,28 +480,8 @@ final class WorkerProducer extends NoOpFlightProducer {
         Objective objective = WorkerProtocol.objective(body.get("objective"), "train");
         requireSchema(reader.getSchema(), WorkerProtocol.TRAIN_REQUEST, "train request");
         List<TrainSequence> rows = new ArrayList<>();
-        while (reader.next()) {
-            VectorSchemaRoot in = reader.getRoot();
-            IntVector start = (IntVector) in.getVector(1);
-            Float4Vector weight = (Float4Vector) in.getVector(2);
-            for (int i = 0; i < in.getRowCount(); i++) {
-                try {
-                    rows.add(new TrainSequence(Columns.ints((ListVector) in.getVector(0), i), start.get(i), weight.get(i),
-                            Columns.floats((ListVector) in.getVector(3), i), Columns.floats((ListVector) in.getVector(4), i),
-                            Columns.floats((ListVector) in.getVector(5), i), ((BitVector) in.getVector(6)).get(i) == 1,
-                            ((Float4Vector) in.getVector(7)).get(i)));
-                } catch (IllegalArgumentException e) {
-                    throw invalid("train: row " + rows.size() + ": " + e.getMessage());
-                }
-            }
-        }
-        TrainBatch batch;
-        try {
-            batch = new TrainBatch(rows, number(body, "learning_rate", Double.NaN, "train"),
-                    integer(body, "micro_batch_size", Math.max(1, rows.size()), "train"), objective);
-        } catch (IllegalArgumentException e) {
-            throw invalid("train: " + e.getMessage());
-        }
+        while (reader.next()) readTrainRows(reader.getRoot(), rows, "train");
+        TrainBatch batch = trainBatch(rows, body, objective, "train");
         StepMetrics m = computed(() -> {
             try {
                 return model(body, "model", "train").train(batch);
@@ -507,18 +491,97 @@ final class WorkerProducer extends NoOpFlightProducer {
         });
         try (VectorSchemaRoot out = VectorSchemaRoot.create(WorkerProtocol.TRAIN_RESULT, allocator)) {
             listener.start(out);
-            out.allocateNew();
-            ((Float8Vector) out.getVector(0)).setSafe(0, m.loss());
-            ((Float8Vector) out.getVector(1)).setSafe(0, m.gradNorm());
-            ((Float8Vector) out.getVector(2)).setSafe(0, m.learningRate());
-            ((IntVector) out.getVector(3)).setSafe(0, m.tokens());
-            ObjectNode monitors = object();
-            m.monitors().forEach(monitors::put);
-            ((VarCharVector) out.getVector(4)).setSafe(0, WorkerProtocol.bytes(monitors));
-            out.setRowCount(1);
+            writeStepMetrics(m, out);
             listener.putNext();
             listener.completed();
         }
+    }
+
+    /** The last step a model applied through {@code train-stream}, so that the same step sent again is answered, not applied twice. */
+    private record AppliedStep(long step, StepMetrics metrics) {}
+
+    /**
+     * {@code {"op": "train-stream", "model": id}}: one optimizer step per batch, each answered by its metrics, over one
+     * call that stays open between steps. A {@code train} call per step paid a new stream each time (headers, auth, both
+     * schemas, trailers, a wake-up of every thread on the way), which on a small model cost more than a tenth of the step.
+     * Each batch's app metadata carries the step's id and parameters; a step whose id is the last one the model applied
+     * (its answer was lost with a broken stream, and the client sent it again on a new one) is answered again, not applied.
+     */
+    private void trainStream(ObjectNode body, FlightStream reader, ServerStreamListener listener) {
+        requireKeys(body, Set.of("op", "model"), "train-stream");
+        text(body, "model", "train-stream");
+        requireSchema(reader.getSchema(), WorkerProtocol.TRAIN_REQUEST, "train-stream request");
+        try (VectorSchemaRoot out = VectorSchemaRoot.create(WorkerProtocol.TRAIN_RESULT, allocator)) {
+            listener.start(out);
+            while (reader.next()) {
+                ArrowBuf metadata = reader.getLatestMetadata();
+                if (metadata == null)
+                    throw invalid("train-stream: a batch came without its step in the app metadata; send {\"step\", \"learning_rate\","
+                            + " \"micro_batch_size\", \"objective\"} with every batch");
+                byte[] json = new byte[Math.toIntExact(metadata.readableBytes())];
+                metadata.getBytes(metadata.readerIndex(), json);
+                ObjectNode step = parse(json, "train-stream step metadata");
+                requireKeys(step, Set.of("step", "learning_rate", "micro_batch_size", "objective"), "train-stream step");
+                if (!step.path("step").isIntegralNumber())
+                    throw invalid("train-stream step: \"step\" (an integer id, new for every step) is required");
+                long id = step.get("step").asLong();
+                List<TrainSequence> rows = new ArrayList<>();
+                readTrainRows(reader.getRoot(), rows, "train-stream");
+                TrainBatch batch = trainBatch(rows, step, WorkerProtocol.objective(step.get("objective"), "train-stream"), "train-stream");
+                StepMetrics m = computed(() -> {
+                    DjlEngine engine = model(body, "model", "train-stream");
+                    AppliedStep last = appliedSteps.get(engine);
+                    if (last != null && last.step() == id) return last.metrics();
+                    try {
+                        StepMetrics done = engine.train(batch);
+                        appliedSteps.put(engine, new AppliedStep(id, done));
+                        return done;
+                    } catch (IllegalArgumentException e) {
+                        throw invalid("train-stream: step " + id + ": " + e.getMessage());
+                    }
+                });
+                writeStepMetrics(m, out);
+                listener.putNext();
+            }
+            listener.completed();
+        }
+    }
+
+    private static void readTrainRows(VectorSchemaRoot in, List<TrainSequence> rows, String op) {
+        IntVector start = (IntVector) in.getVector(1);
+        Float4Vector weight = (Float4Vector) in.getVector(2);
+        for (int i = 0; i < in.getRowCount(); i++) {
+            try {
+                rows.add(new TrainSequence(Columns.ints((ListVector) in.getVector(0), i), start.get(i), weight.get(i),
+                        Columns.floats((ListVector) in.getVector(3), i), Columns.floats((ListVector) in.getVector(4), i),
+                        Columns.floats((ListVector) in.getVector(5), i), ((BitVector) in.getVector(6)).get(i) == 1,
+                        ((Float4Vector) in.getVector(7)).get(i)));
+            } catch (IllegalArgumentException e) {
+                throw invalid(op + ": row " + rows.size() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** The step's batch from its rows and the parameters in {@code params} (the train descriptor, or a train-stream step). */
+    private static TrainBatch trainBatch(List<TrainSequence> rows, ObjectNode params, Objective objective, String op) {
+        try {
+            return new TrainBatch(rows, number(params, "learning_rate", Double.NaN, op),
+                    integer(params, "micro_batch_size", Math.max(1, rows.size()), op), objective);
+        } catch (IllegalArgumentException e) {
+            throw invalid(op + ": " + e.getMessage());
+        }
+    }
+
+    private static void writeStepMetrics(StepMetrics m, VectorSchemaRoot out) {
+        out.allocateNew();
+        ((Float8Vector) out.getVector(0)).setSafe(0, m.loss());
+        ((Float8Vector) out.getVector(1)).setSafe(0, m.gradNorm());
+        ((Float8Vector) out.getVector(2)).setSafe(0, m.learningRate());
+        ((IntVector) out.getVector(3)).setSafe(0, m.tokens());
+        ObjectNode monitors = object();
+        m.monitors().forEach(monitors::put);
+        ((VarCharVector) out.getVector(4)).setSafe(0, WorkerProtocol.bytes(monitors));
+        out.setRowCount(1);
     }
 
     // ------------------------------------------------------------------ weights

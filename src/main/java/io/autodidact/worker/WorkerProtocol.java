@@ -30,13 +30,13 @@ public final class WorkerProtocol {
     private WorkerProtocol() {}
 
     /** Bumped on any incompatible change to an action, a schema or a JSON body. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** Every call carries {@code autodidact-worker-protocol: <VERSION>}; a worker refuses any other value. */
     public static final String VERSION_HEADER = "autodidact-worker-protocol";
 
     public static final List<String> ACTIONS = List.of("worker-info", "health", "load-model", "fork-model", "unload-model",
             "save-checkpoint", "set-weights", "shutdown");
-    public static final List<String> EXCHANGES = List.of("generate", "logprobs", "self-certainty", "train", "echo");
+    public static final List<String> EXCHANGES = List.of("generate", "logprobs", "self-certainty", "train", "train-stream", "echo");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -205,6 +205,16 @@ public final class WorkerProtocol {
         obj.kernel().code().ifPresent(c -> o.put("kernel_code", c.toAbsolutePath().toString()));
         if (!obj.kernel().module().isEmpty()) o.put("kernel_module", obj.kernel().module());
         if (!obj.kernel().function().isEmpty()) o.put("kernel_function", obj.kernel().function());
+        return o;
+    }
+
+    /**
+     * One step of a {@code train-stream}: its id (the same id sent again is not applied again) and the parameters the
+     * {@code train} descriptor carries, as the app metadata of the step's batch.
+     */
+    public static ObjectNode trainStep(long step, double learningRate, int microBatchSize, Objective objective) {
+        ObjectNode o = object().put("step", step).put("learning_rate", learningRate).put("micro_batch_size", microBatchSize);
+        o.set("objective", objective(objective));
         return o;
     }
 

@@ -2,6 +2,7 @@ package io.autodidact.worker;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.autodidact.engine.Objective;
 import io.autodidact.engine.djl.EngineOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -19,9 +20,14 @@ import org.apache.arrow.flight.HeaderCallOption;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.auth2.BearerCredentialWriter;
 import org.apache.arrow.flight.grpc.CredentialCallOption;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BitVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -33,6 +39,7 @@ import org.junit.jupiter.api.Test;
 
 /** A real worker on loopback, spoken to with a raw Flight client as a foreign (e.g. pyarrow) client would. */
 class WorkerProtocolTest {
+    static final String V = Integer.toString(WorkerProtocol.VERSION);
     static WorkerServer worker;
     static BufferAllocator allocator;
     static FlightClient client;
@@ -65,8 +72,8 @@ class WorkerProtocolTest {
 
     @Test
     void workerInfoReportsProtocolVersionDeviceAndFreeMemory() {
-        String info = action("worker-info", "{}", "3");
-        assertTrue(info.contains("\"protocol_version\":3"), info);
+        String info = action("worker-info", "{}", V);
+        assertTrue(info.contains("\"protocol_version\":" + WorkerProtocol.VERSION), info);
         assertTrue(info.contains("\"device\":\"cpu"), info);
         assertTrue(info.matches(".*\"system_free_bytes\":[1-9].*"), info);
     }
@@ -82,17 +89,17 @@ class WorkerProtocolTest {
 
     @Test
     void anUnknownActionIsUnimplementedAndListsTheActions() {
-        var e = assertThrows(FlightRuntimeException.class, () -> action("train-harder", "{}", "3"));
+        var e = assertThrows(FlightRuntimeException.class, () -> action("train-harder", "{}", V));
         assertEquals(FlightStatusCode.UNIMPLEMENTED, e.status().code());
         assertTrue(e.getMessage().contains("no action 'train-harder'") && e.getMessage().contains("load-model"), e.getMessage());
     }
 
     @Test
     void requestsNamingAnUnknownModelOrKeyGetClearStatuses() {
-        var missing = assertThrows(FlightRuntimeException.class, () -> action("save-checkpoint", "{\"model\":\"nope\",\"path\":\"/tmp/x\"}", "3"));
+        var missing = assertThrows(FlightRuntimeException.class, () -> action("save-checkpoint", "{\"model\":\"nope\",\"path\":\"/tmp/x\"}", V));
         assertEquals(FlightStatusCode.NOT_FOUND, missing.status().code());
         assertTrue(missing.getMessage().contains("no model 'nope'") && missing.getMessage().contains("load-model"), missing.getMessage());
-        var typo = assertThrows(FlightRuntimeException.class, () -> action("load-model", "{\"model\":\"a\",\"pth\":\"/tmp\"}", "3"));
+        var typo = assertThrows(FlightRuntimeException.class, () -> action("load-model", "{\"model\":\"a\",\"pth\":\"/tmp\"}", V));
         assertEquals(FlightStatusCode.INVALID_ARGUMENT, typo.status().code());
         assertTrue(typo.getMessage().contains("unknown key \"pth\""), typo.getMessage());
     }
@@ -100,11 +107,11 @@ class WorkerProtocolTest {
     @Test
     void aGenerateExchangeWithTheWrongSchemaNamesTheExpectedColumns() {
         action("load-model", "{\"model\":\"tiny\",\"replace\":true,\"config\":{\"hidden\":16,\"layers\":1,\"heads\":2,\"kv_heads\":2,"
-                + "\"context\":16,\"seed\":1,\"alphabet\":\"0123456789+= \"}}", "3");
+                + "\"context\":16,\"seed\":1,\"alphabet\":\"0123456789+= \"}}", V);
         Schema wrong = new Schema(List.of(new Field("prompt", FieldType.notNullable(new ArrowType.Int(32, true)), null)));
         byte[] op = "{\"op\":\"generate\",\"model\":\"tiny\",\"sampling\":{\"temperature\":0,\"max_new_tokens\":4}}".getBytes(StandardCharsets.UTF_8);
         var e = assertThrows(FlightRuntimeException.class, () -> {
-            try (var ex = client.doExchange(FlightDescriptor.command(op), options("3"));
+            try (var ex = client.doExchange(FlightDescriptor.command(op), options(V));
                     VectorSchemaRoot root = VectorSchemaRoot.create(wrong, allocator)) {
                 ((IntVector) root.getVector(0)).allocateNew(1);
                 ((IntVector) root.getVector(0)).set(0, 3);
@@ -118,7 +125,7 @@ class WorkerProtocolTest {
             }
         });
         assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code());
-        assertTrue(e.getMessage().contains("generate request: column 0 is prompt: int32 but protocol 3 expects prompt_index: int32"), e.getMessage());
+        assertTrue(e.getMessage().contains("generate request: column 0 is prompt: int32 but protocol " + V + " expects prompt_index: int32"), e.getMessage());
         assertTrue(e.getMessage().contains("prompt_tokens: list<int32>"), e.getMessage());
     }
 
@@ -126,7 +133,7 @@ class WorkerProtocolTest {
     void anUnknownExchangeIsUnimplemented() {
         byte[] op = "{\"op\":\"dream\"}".getBytes(StandardCharsets.UTF_8);
         var e = assertThrows(FlightRuntimeException.class, () -> {
-            try (var ex = client.doExchange(FlightDescriptor.command(op), options("3"));
+            try (var ex = client.doExchange(FlightDescriptor.command(op), options(V));
                     VectorSchemaRoot root = VectorSchemaRoot.create(WorkerProtocol.GENERATE_REQUEST, allocator)) {
                 root.setRowCount(0);
                 ex.getWriter().start(root);
@@ -138,5 +145,89 @@ class WorkerProtocolTest {
         });
         assertEquals(FlightStatusCode.UNIMPLEMENTED, e.status().code());
         assertTrue(e.getMessage().contains("no exchange 'dream'"), e.getMessage());
+    }
+
+    static final String TINY = "{\"hidden\":16,\"layers\":1,\"heads\":2,\"kv_heads\":2,\"context\":16,\"seed\":1,\"alphabet\":\"0123456789+= \"}";
+
+    static void fillTrainRows(VectorSchemaRoot root) {
+        root.allocateNew();
+        List<int[]> tokens = List.of(new int[] {1, 2, 3, 4, 5}, new int[] {6, 7, 8, 9}, new int[] {2, 4, 6, 8, 10, 1});
+        for (int i = 0; i < tokens.size(); i++) {
+            ((IntVector) root.getVector(1)).setSafe(i, 2);
+            ((Float4Vector) root.getVector(2)).setSafe(i, 1f);
+            ((BitVector) root.getVector(6)).setSafe(i, 0);
+            ((Float4Vector) root.getVector(7)).setSafe(i, 1f);
+        }
+        Columns.setInts((ListVector) root.getVector(0), tokens);
+        for (int c = 3; c <= 5; c++) Columns.setFloats((ListVector) root.getVector(c), List.of(new float[0], new float[0], new float[0]));
+        root.setRowCount(tokens.size());
+    }
+
+    /** The loss of one step through the one-call {@code train} exchange. */
+    static double trainCall(String model) throws Exception {
+        byte[] op = ("{\"op\":\"train\",\"model\":\"" + model + "\",\"learning_rate\":0.05,\"micro_batch_size\":4}").getBytes(StandardCharsets.UTF_8);
+        try (var ex = client.doExchange(FlightDescriptor.command(op), options(V)); VectorSchemaRoot root = VectorSchemaRoot.create(WorkerProtocol.TRAIN_REQUEST, allocator)) {
+            fillTrainRows(root);
+            ex.getWriter().start(root);
+            ex.getWriter().putNext();
+            ex.getWriter().completed();
+            assertTrue(ex.getReader().next());
+            return ((Float8Vector) ex.getReader().getRoot().getVector(0)).get(0);
+        }
+    }
+
+    static ArrowBuf step(long id) {
+        byte[] json = WorkerProtocol.bytes(WorkerProtocol.trainStep(id, 0.05, 4, Objective.sft()));
+        ArrowBuf b = allocator.buffer(json.length);
+        b.writeBytes(json);
+        return b;
+    }
+
+    @Test
+    void aTrainStreamAppliesEachStepOnceAndAnswersEveryBatchWithItsMetrics() throws Exception {
+        action("load-model", "{\"model\":\"streamed\",\"replace\":true,\"config\":" + TINY + "}", V);
+        action("load-model", "{\"model\":\"called\",\"replace\":true,\"config\":" + TINY + "}", V);
+        byte[] op = "{\"op\":\"train-stream\",\"model\":\"streamed\"}".getBytes(StandardCharsets.UTF_8);
+        double[] losses = new double[3];
+        try (var ex = client.doExchange(FlightDescriptor.command(op), options(V)); VectorSchemaRoot root = VectorSchemaRoot.create(WorkerProtocol.TRAIN_REQUEST, allocator)) {
+            ex.getWriter().start(root);
+            long[] ids = {1, 1, 2}; // step 1 sent twice, as a client does when the first answer was lost
+            for (int i = 0; i < ids.length; i++) {
+                fillTrainRows(root);
+                ex.getWriter().putNext(step(ids[i]));
+                assertTrue(ex.getReader().next(), "an answer to batch " + i);
+                VectorSchemaRoot answer = ex.getReader().getRoot();
+                assertEquals(1, answer.getRowCount());
+                assertEquals(9, ((IntVector) answer.getVector(3)).get(0), "completion tokens trained on in step " + ids[i]);
+                losses[i] = ((Float8Vector) answer.getVector(0)).get(0);
+            }
+            ex.getWriter().completed();
+            assertFalse(ex.getReader().next(), "the worker ends the stream when the client does");
+        }
+        assertEquals(losses[0], losses[1], "step 1 sent again is answered with its metrics, not applied again");
+        double first = trainCall("called"), second = trainCall("called");
+        assertEquals(first, losses[0], 1e-9, "a streamed step is the train call's step");
+        assertEquals(second, losses[2], 1e-9, "step 2 starts from weights that step 1 changed exactly once");
+        assertNotEquals(losses[0], losses[2]);
+    }
+
+    @Test
+    void aTrainStreamBatchWithoutItsStepIsRefused() {
+        action("load-model", "{\"model\":\"streamed\",\"replace\":true,\"config\":" + TINY + "}", V);
+        byte[] op = "{\"op\":\"train-stream\",\"model\":\"streamed\"}".getBytes(StandardCharsets.UTF_8);
+        var e = assertThrows(FlightRuntimeException.class, () -> {
+            try (var ex = client.doExchange(FlightDescriptor.command(op), options(V));
+                    VectorSchemaRoot root = VectorSchemaRoot.create(WorkerProtocol.TRAIN_REQUEST, allocator)) {
+                ex.getWriter().start(root);
+                fillTrainRows(root);
+                ex.getWriter().putNext();
+                ex.getWriter().completed();
+                while (ex.getReader().next()) {
+                    // drain until the error arrives
+                }
+            }
+        });
+        assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code());
+        assertTrue(e.getMessage().contains("without its step in the app metadata") && e.getMessage().contains("\"learning_rate\""), e.getMessage());
     }
 }

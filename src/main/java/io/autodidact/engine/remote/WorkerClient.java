@@ -18,15 +18,20 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.CallOptions;
+import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightCallHeaders;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.HeaderCallOption;
 import org.apache.arrow.flight.Location;
@@ -35,6 +40,7 @@ import org.apache.arrow.flight.SyncPutListener;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.flight.auth2.BearerCredentialWriter;
 import org.apache.arrow.flight.grpc.CredentialCallOption;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.Float4Vector;
@@ -43,6 +49,8 @@ import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.ListVector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One connection to one worker, speaking the worker protocol: every call carries the bearer token and the protocol
@@ -50,11 +58,13 @@ import org.apache.arrow.vector.complex.ListVector;
  */
 final class WorkerClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerClient.class);
 
     private final String address;
     private final BufferAllocator allocator;
     private final FlightClient client;
     private final CallOption[] auth;
+    private final Map<String, TrainStream> trainStreams = new ConcurrentHashMap<>();
 
     WorkerClient(String address, String token, BufferAllocator allocator) {
         this.address = address;
@@ -233,49 +243,143 @@ final class WorkerClient implements AutoCloseable {
         return result;
     }
 
-    StepMetrics train(String model, TrainBatch batch, long deadlineMillis) {
-        ObjectNode op = WorkerProtocol.object().put("op", "train").put("model", model).put("learning_rate", batch.learningRate())
-                .put("micro_batch_size", batch.microBatchSize());
-        op.set("objective", WorkerProtocol.objective(batch.objective()));
-        List<TrainSequence> rows = batch.sequences();
-        try (var exchange = client.doExchange(FlightDescriptor.command(WorkerProtocol.bytes(op)), options(deadlineMillis));
-                VectorSchemaRoot request = VectorSchemaRoot.create(WorkerProtocol.TRAIN_REQUEST, allocator)) {
-            request.allocateNew();
-            IntVector start = (IntVector) request.getVector(1);
-            Float4Vector weight = (Float4Vector) request.getVector(2);
-            BitVector offPolicy = (BitVector) request.getVector(6);
-            Float4Vector klWeight = (Float4Vector) request.getVector(7);
-            for (int i = 0; i < rows.size(); i++) {
-                start.setSafe(i, rows.get(i).completionStart());
-                weight.setSafe(i, rows.get(i).weight());
-                offPolicy.setSafe(i, rows.get(i).offPolicy() ? 1 : 0);
-                klWeight.setSafe(i, rows.get(i).klWeight());
-            }
-            Columns.setInts((ListVector) request.getVector(0), rows.stream().map(TrainSequence::tokens).toList());
-            Columns.setFloats((ListVector) request.getVector(3), rows.stream().map(TrainSequence::tokenWeights).toList());
-            Columns.setFloats((ListVector) request.getVector(4), rows.stream().map(TrainSequence::oldLogprobs).toList());
-            Columns.setFloats((ListVector) request.getVector(5), rows.stream().map(TrainSequence::refLogprobs).toList());
-            request.setRowCount(rows.size());
-            startZeroCopy(exchange.getWriter(), request);
-            putNextWhenReady(exchange.getWriter());
-            exchange.getWriter().completed();
-            FlightStream reader = exchange.getReader();
-            StepMetrics result = null;
-            while (reader.next()) {
-                VectorSchemaRoot in = reader.getRoot();
-                if (in.getRowCount() == 0) continue;
-                Map<String, Double> monitors = new TreeMap<>();
-                read(((VarCharVector) in.getVector(4)).get(0)).fields().forEachRemaining(e -> monitors.put(e.getKey(), e.getValue().asDouble()));
-                result = new StepMetrics(((Float8Vector) in.getVector(0)).get(0), ((Float8Vector) in.getVector(1)).get(0),
-                        ((Float8Vector) in.getVector(2)).get(0), ((IntVector) in.getVector(3)).get(0), monitors);
-            }
-            if (result == null) throw new IllegalStateException("worker " + address + " answered train with no step metrics");
-            return result;
-        } catch (FlightRuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("train on worker " + address + " failed: " + e.getMessage(), e);
+    /**
+     * One optimizer step of {@code model} on {@code batch}, on the model's training stream (opened at its first step and
+     * kept open: see {@link TrainStream}). {@code step} identifies the step: a worker applies a step id at most once.
+     * A step still unanswered after {@code deadlineMillis} is abandoned with TIMED_OUT ({@code timer} watches the time).
+     */
+    StepMetrics train(String model, TrainBatch batch, long step, long deadlineMillis, ScheduledExecutorService timer) {
+        return trainStreams.computeIfAbsent(model, TrainStream::new).step(batch, step, deadlineMillis, timer);
+    }
+
+    /** Ends {@code model}'s training stream, if it has one (before the model is unloaded, or when the pool closes). */
+    void closeTrainStream(String model) {
+        TrainStream s = trainStreams.remove(model);
+        if (s != null) s.close();
+    }
+
+    /**
+     * The {@code train-stream} exchange of one model: opened once, then each step is one batch out (its parameters and
+     * id in the app metadata) and one row of metrics back, with no new call, schema or trailers per step. A stream found
+     * broken is opened again; when it broke around a step, that step is sent again on the new stream under the same id,
+     * which the worker answers without applying it twice. One step at a time.
+     */
+    private final class TrainStream {
+        private final String model;
+        private FlightClient.ExchangeReaderWriter exchange;
+        private VectorSchemaRoot request;
+
+        TrainStream(String model) {
+            this.model = model;
         }
+
+        synchronized StepMetrics step(TrainBatch batch, long step, long deadlineMillis, ScheduledExecutorService timer) {
+            boolean reused = exchange != null;
+            if (reused && !awaitReady(exchange.getWriter(), 100_000_000L)) {
+                // A stream that cannot take a small batch between steps has ended (the worker closed it or the connection
+                // broke while idle): nothing of this step was sent, so a new stream takes it.
+                discard();
+                reused = false;
+            }
+            try {
+                return send(batch, step, deadlineMillis, timer);
+            } catch (FlightRuntimeException e) {
+                discard();
+                if (!reused || !(e.status().code() == FlightStatusCode.UNAVAILABLE || e.status().code() == FlightStatusCode.CANCELLED)) throw e;
+                LOG.info("the training stream of {} on worker {} broke ({}); sending step {} again on a new one", model, address, e.getMessage(), step);
+                try {
+                    return send(batch, step, deadlineMillis, timer);
+                } catch (FlightRuntimeException again) {
+                    discard();
+                    throw again;
+                }
+            } catch (RuntimeException e) {
+                discard();
+                throw new IllegalStateException("train on worker " + address + " failed: " + e.getMessage(), e);
+            }
+        }
+
+        private StepMetrics send(TrainBatch batch, long step, long deadlineMillis, ScheduledExecutorService timer) {
+            if (exchange == null) {
+                exchange = client.doExchange(FlightDescriptor.command(WorkerProtocol.bytes(WorkerProtocol.object().put("op", "train-stream")
+                        .put("model", model))), auth);
+                request = VectorSchemaRoot.create(WorkerProtocol.TRAIN_REQUEST, allocator);
+                startZeroCopy(exchange.getWriter(), request);
+            }
+            FlightStream reader = exchange.getReader();
+            fillTrainRequest(request, batch.sequences());
+            byte[] json = WorkerProtocol.bytes(WorkerProtocol.trainStep(step, batch.learningRate(), batch.microBatchSize(), batch.objective()));
+            ArrowBuf metadata = allocator.buffer(json.length);
+            metadata.writeBytes(json);
+            boolean[] late = {false};
+            ScheduledFuture<?> deadline = timer.schedule(() -> {
+                late[0] = true;
+                reader.cancel("train step " + step + " passed its deadline", null);
+            }, deadlineMillis, TimeUnit.MILLISECONDS);
+            try {
+                awaitReady(exchange.getWriter(), 1_000_000_000L);
+                exchange.getWriter().putNext(metadata); // takes the metadata buffer
+                if (!reader.next()) throw new IllegalStateException("worker " + address + " ended the training stream without answering step " + step);
+                return stepMetrics(reader.getRoot());
+            } catch (FlightRuntimeException e) {
+                if (late[0]) throw CallStatus.TIMED_OUT.withDescription("train step " + step + " on worker " + address + " got no answer within "
+                        + deadlineMillis + " ms (engine.request_deadline_s)").withCause(e).toRuntimeException();
+                throw e;
+            } finally {
+                deadline.cancel(false);
+            }
+        }
+
+        /** Drops the stream (cancelling it if it still runs); the next step opens a new one. */
+        private void discard() {
+            try {
+                if (exchange != null) exchange.close();
+            } catch (Exception e) {
+                LOG.debug("closing the training stream of {} on {}: {}", model, address, e.toString());
+            }
+            if (request != null) request.close();
+            exchange = null;
+            request = null;
+        }
+
+        synchronized void close() {
+            if (exchange != null) {
+                try {
+                    exchange.getWriter().completed();
+                } catch (RuntimeException e) {
+                    LOG.debug("ending the training stream of {} on {}: {}", model, address, e.toString());
+                }
+            }
+            discard();
+        }
+    }
+
+    /** Fills the train request columns with {@code rows}, into fresh buffers (the batch before may still be in flight, zero-copy). */
+    private static void fillTrainRequest(VectorSchemaRoot request, List<TrainSequence> rows) {
+        request.allocateNew();
+        IntVector start = (IntVector) request.getVector(1);
+        Float4Vector weight = (Float4Vector) request.getVector(2);
+        BitVector offPolicy = (BitVector) request.getVector(6);
+        Float4Vector klWeight = (Float4Vector) request.getVector(7);
+        for (int i = 0; i < rows.size(); i++) {
+            start.setSafe(i, rows.get(i).completionStart());
+            weight.setSafe(i, rows.get(i).weight());
+            offPolicy.setSafe(i, rows.get(i).offPolicy() ? 1 : 0);
+            klWeight.setSafe(i, rows.get(i).klWeight());
+        }
+        Columns.setInts((ListVector) request.getVector(0), rows.stream().map(TrainSequence::tokens).toList());
+        Columns.setFloats((ListVector) request.getVector(3), rows.stream().map(TrainSequence::tokenWeights).toList());
+        Columns.setFloats((ListVector) request.getVector(4), rows.stream().map(TrainSequence::oldLogprobs).toList());
+        Columns.setFloats((ListVector) request.getVector(5), rows.stream().map(TrainSequence::refLogprobs).toList());
+        request.setRowCount(rows.size());
+    }
+
+    private StepMetrics stepMetrics(VectorSchemaRoot in) {
+        if (in.getRowCount() != 1) throw new IllegalStateException("worker " + address + " answered a train step with " + in.getRowCount() + " rows, not 1");
+        Map<String, Double> monitors = new TreeMap<>();
+        read(((VarCharVector) in.getVector(4)).get(0)).fields().forEachRemaining(e -> monitors.put(e.getKey(), e.getValue().asDouble()));
+        return new StepMetrics(((Float8Vector) in.getVector(0)).get(0), ((Float8Vector) in.getVector(1)).get(0),
+                ((Float8Vector) in.getVector(2)).get(0), ((IntVector) in.getVector(3)).get(0), monitors);
     }
 
     /**
@@ -329,17 +433,25 @@ final class WorkerClient implements AutoCloseable {
      * leaves the wait to Flight's own, which also notices a cancelled call.
      */
     private static void putNextWhenReady(FlightClient.ClientStreamListener writer) {
+        awaitReady(writer, 1_000_000_000L);
+        writer.putNext();
+    }
+
+    /** Parks until {@code writer} can take a batch or {@code maxNanos} passed; returns whether it can. */
+    private static boolean awaitReady(FlightClient.ClientStreamListener writer, long maxNanos) {
         long pause = 10_000, waited = 0;
-        while (!writer.isReady() && waited < 1_000_000_000L) {
+        while (!writer.isReady()) {
+            if (waited >= maxNanos) return false;
             java.util.concurrent.locks.LockSupport.parkNanos(pause);
             waited += pause;
             pause = Math.min(pause * 2, 1_000_000);
         }
-        writer.putNext();
+        return true;
     }
 
     @Override
     public void close() {
+        for (String model : List.copyOf(trainStreams.keySet())) closeTrainStream(model);
         try {
             client.close();
         } catch (InterruptedException e) {

@@ -17,8 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.arrow.flight.FlightRuntimeException;
@@ -72,7 +71,7 @@ final class WorkerPool implements AutoCloseable {
     private final List<Worker> generators = new ArrayList<>();
     private final Worker trainer;
     private final List<Worker> all = new ArrayList<>();
-    private final ScheduledExecutorService heartbeats;
+    private final ScheduledThreadPoolExecutor heartbeats;
     private final AtomicLong versions = new AtomicLong();
     private final AtomicLong ids = new AtomicLong();
     private final String session = Long.toHexString(System.nanoTime() & 0xffffffL);
@@ -88,7 +87,8 @@ final class WorkerPool implements AutoCloseable {
         for (String a : settings.workers()) generators.add(byAddress.get(a));
         trainer = byAddress.get(settings.trainer());
         for (Worker w : all) connect(w);
-        heartbeats = Executors.newScheduledThreadPool(all.size(), Thread.ofPlatform().daemon().name("worker-heartbeat-", 0).factory());
+        heartbeats = new ScheduledThreadPoolExecutor(all.size(), Thread.ofPlatform().daemon().name("worker-heartbeat-", 0).factory());
+        heartbeats.setRemoveOnCancelPolicy(true); // it also times every training step: a step's deadline leaves with its answer
         long period = settings.heartbeat().toMillis();
         for (Worker w : all) heartbeats.scheduleWithFixedDelay(() -> beat(w), period, period, TimeUnit.MILLISECONDS);
     }
@@ -210,8 +210,9 @@ final class WorkerPool implements AutoCloseable {
 
     StepMetrics train(RemoteEngine m, TrainBatch batch) {
         requireOnTrainer(m.id(), "train");
-        StepMetrics s = trainer.client.train(m.id(), batch, settings.requestDeadline().toMillis());
+        // The new version is the step's id too: unique per step, so a step re-sent after a broken stream is applied once.
         long v = newVersion();
+        StepMetrics s = trainer.client.train(m.id(), batch, v, settings.requestDeadline().toMillis(), heartbeats);
         trainer.models.put(m.id(), v);
         m.version(v);
         return s;
@@ -260,6 +261,7 @@ final class WorkerPool implements AutoCloseable {
 
     /** Frees {@code model} on every worker holding it; a worker that cannot be reached lost it anyway. */
     void unload(String model) {
+        trainer.client.closeTrainStream(model);
         for (Worker w : all) {
             if (w.models.remove(model) == null || w.state != State.UP) continue;
             try {
