@@ -142,7 +142,7 @@ class CoreTest(unittest.TestCase):
         called = [self.core.train(desc, cols)[0]["loss"] for _ in range(2)]
         self.assertAlmostEqual(called[0], first, places=6)
         self.assertAlmostEqual(called[1], second, places=6)
-        self.refused("INVALID_ARGUMENT", "\"step\" (an integer id", self.core.train_step, stream, dict(step(3), step="3"), cols)
+        self.refused("INVALID_ARGUMENT", r"\"step\" \(an integer id", self.core.train_step, stream, dict(step(3), step="3"), cols)
 
     def test_checkpoints_and_streamed_weights_carry_the_model_to_another(self):
         builtin(self.core, "a", seed=1)
