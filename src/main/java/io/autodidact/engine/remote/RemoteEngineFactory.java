@@ -50,7 +50,7 @@ public final class RemoteEngineFactory implements EngineFactory {
         try {
             settings = new RemoteSettings(e.workers(), e.trainer().orElse(e.workers().isEmpty() ? "" : e.workers().getFirst()), e.chunkRows(),
                     seconds(e.heartbeatSeconds()), seconds(e.workerDeadlineSeconds()), seconds(e.requestDeadlineSeconds()),
-                    seconds(e.waitForWorkersSeconds()));
+                    seconds(e.waitForWorkersSeconds()), e.tlsTrustedCertificates());
         } catch (IllegalArgumentException x) {
             throw ConfigMap.error("engine", x.getMessage());
         }
