@@ -289,8 +289,8 @@ final class WorkerPool implements AutoCloseable {
                 w.syncs.incrementAndGet();
                 w.syncBytes.addAndGet(bytes);
                 w.syncNanos.addAndGet(nanos);
-                LOG.info("weight sync {} v{} -> {}: {} MB in {} s ({} s per 100 MB)", m.id(), want, w.client.address(),
-                        String.format("%.2f", bytes / 1e6), String.format("%.3f", nanos / 1e9),
+                LOG.info("weight sync {} v{} -> {}: {} MB{} in {} s ({} s per 100 MB)", m.id(), want, w.client.address(),
+                        String.format("%.3f", bytes / 1e6), m.source().has("lora") ? " of LoRA adapters" : "", String.format("%.3f", nanos / 1e9),
                         String.format("%.3f", bytes == 0 ? 0 : nanos / 1e9 / (bytes / 1e8)));
             }
         }
