@@ -46,20 +46,11 @@ final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // The variables let a container image switch TLS on from its environment (docker/k8s) without new arguments.
-        if (tlsCert == null && System.getenv(WorkerServer.TLS_CERT_ENV) != null && !System.getenv(WorkerServer.TLS_CERT_ENV).isBlank())
-            tlsCert = Path.of(System.getenv(WorkerServer.TLS_CERT_ENV));
-        if (tlsKey == null && System.getenv(WorkerServer.TLS_KEY_ENV) != null && !System.getenv(WorkerServer.TLS_KEY_ENV).isBlank())
-            tlsKey = Path.of(System.getenv(WorkerServer.TLS_KEY_ENV));
+        if (tlsCert == null) tlsCert = pathFromEnvironment(WorkerServer.TLS_CERT_ENV);
+        if (tlsKey == null) tlsKey = pathFromEnvironment(WorkerServer.TLS_KEY_ENV);
         if ((tlsCert == null) != (tlsKey == null)) {
             System.err.println("autodidact worker: give both --tls-cert and --tls-key (or $" + WorkerServer.TLS_CERT_ENV + " and $"
                     + WorkerServer.TLS_KEY_ENV + "), or neither for plain TCP");
-            return 2;
-        }
-        Optional<FlightConfig.Tls> tls;
-        try {
-            tls = tlsCert == null ? Optional.empty() : Optional.of(new FlightConfig.Tls(tlsCert, tlsKey));
-        } catch (IllegalArgumentException e) {
-            System.err.println("autodidact worker: " + e.getMessage());
             return 2;
         }
         Set<String> accepted = new LinkedHashSet<>(tokens);
@@ -75,11 +66,24 @@ final class WorkerCommand implements Callable<Integer> {
         }
         EngineOptions engine = EngineOptions.defaults()
                 .withThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors()).withMaxBatchRows(maxBatchRows);
-        WorkerServer worker = WorkerServer.start(new WorkerServer.Config(host, port, accepted, engine, tls));
+        WorkerServer.Config config;
+        try {
+            Optional<FlightConfig.Tls> tls = tlsCert == null ? Optional.empty() : Optional.of(new FlightConfig.Tls(tlsCert, tlsKey));
+            config = new WorkerServer.Config(host, port, accepted, engine, tls);
+        } catch (IllegalArgumentException e) {
+            System.err.println("autodidact worker: " + e.getMessage());
+            return 2;
+        }
+        WorkerServer worker = WorkerServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "worker-shutdown"));
         System.out.println("autodidact worker on " + worker.address() + (worker.tls() ? " with TLS" : "") + " (worker protocol " + WorkerProtocol.VERSION
                 + ", pid " + ProcessHandle.current().pid() + "); Ctrl-C to stop");
         worker.awaitTermination();
         return 0;
+    }
+
+    private static Path pathFromEnvironment(String name) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? null : Path.of(value.strip());
     }
 }

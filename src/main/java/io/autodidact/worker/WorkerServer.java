@@ -7,6 +7,10 @@ import io.autodidact.flight.FlightService;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -45,6 +49,29 @@ public final class WorkerServer implements AutoCloseable {
                 throw new IllegalArgumentException("a worker needs at least one bearer token: pass --token or set AUTODIDACT_WORKER_TOKEN");
             Objects.requireNonNull(engine, "engine");
             Objects.requireNonNull(tls, "tls: use Optional.empty() for plain TCP");
+            tls.ifPresent(Config::requireReadable);
+        }
+
+        /**
+         * Netty takes a key it cannot use and fails every handshake later with an internal error, so the files are read
+         * here: a certificate chain, and a key in the PKCS#8 form it needs (openssl's EC and RSA forms are common).
+         */
+        private static void requireReadable(FlightConfig.Tls tls) {
+            try (var in = Files.newInputStream(tls.certChain())) {
+                if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty())
+                    throw new IllegalArgumentException("--tls-cert " + tls.certChain() + " holds no PEM certificate");
+            } catch (IOException | CertificateException e) {
+                throw new IllegalArgumentException("--tls-cert " + tls.certChain() + " is not a PEM certificate chain: " + e.getMessage(), e);
+            }
+            String key;
+            try {
+                key = Files.readString(tls.privateKey(), StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read --tls-key " + tls.privateKey() + ": " + e.getMessage(), e);
+            }
+            if (!key.contains("-----BEGIN PRIVATE KEY-----"))
+                throw new IllegalArgumentException("--tls-key " + tls.privateKey() + " is not an unencrypted PEM PKCS#8 key (BEGIN PRIVATE KEY);"
+                        + " convert it: openssl pkcs8 -topk8 -nocrypt -in " + tls.privateKey() + " -out key-pkcs8.pem");
         }
     }
 

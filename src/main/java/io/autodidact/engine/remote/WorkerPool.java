@@ -10,6 +10,7 @@ import io.autodidact.worker.WorkerProtocol;
 import io.autodidact.worker.WorkerServer;
 import io.netty.handler.ssl.NotSslRecordException;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -135,15 +136,19 @@ final class WorkerPool implements AutoCloseable {
      */
     private Optional<String> tlsMismatch(Worker w, FlightRuntimeException e) {
         String worker = "worker " + w.client.address();
+        String trusted = "engine.tls.trusted_certificates " + settings.trustedCertificates().map(Path::toString).orElse("");
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof NotSslRecordException)
                 return Optional.of(worker + " does not speak TLS but engine.tls is set: start the worker with --tls-cert and --tls-key"
                         + " (or $" + WorkerServer.TLS_CERT_ENV + " and $" + WorkerServer.TLS_KEY_ENV + "), or remove engine.tls");
-            if (t instanceof SSLHandshakeException)
-                return Optional.of(worker + ": TLS handshake failed (" + rootMessage(t) + "): the certificate it presents is not trusted by"
-                        + " engine.tls.trusted_certificates " + settings.trustedCertificates().map(Path::toString).orElse("")
-                        + "; give the worker's --tls-cert file (or the CA that signed it), and a certificate whose names include the host"
-                        + " the run connects to");
+            if (t instanceof SSLHandshakeException) {
+                boolean untrusted = false;
+                for (Throwable c = t; c != null; c = c.getCause()) untrusted |= c instanceof CertificateException;
+                return Optional.of(worker + ": TLS handshake failed (" + rootMessage(t) + "): " + (untrusted
+                        ? "the certificate it presents is not trusted by " + trusted + "; give the worker's --tls-cert file (or the CA"
+                          + " that signed it), and a certificate whose names include the host the run connects to"
+                        : "check the worker's --tls-cert and --tls-key (its log) and " + trusted));
+            }
         }
         if (settings.trustedCertificates().isEmpty() && e.status().code() == FlightStatusCode.UNAVAILABLE
                 && String.valueOf(e.getMessage()).contains("Network closed for unknown reason"))

@@ -102,6 +102,18 @@ class WorkerTlsTest {
     }
 
     @Test
+    void aWorkerRefusesToStartWithAKeyOrCertificateItCouldNotServe(@TempDir Path tmp) throws Exception {
+        Path sec1 = java.nio.file.Files.writeString(tmp.resolve("ec.pem"), "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n");
+        var key = assertThrows(IllegalArgumentException.class,
+                () -> new WorkerServer.Config("127.0.0.1", 0, Set.of(TOKEN), OPTIONS, Optional.of(new FlightConfig.Tls(cert, sec1))));
+        assertTrue(key.getMessage().contains("--tls-key " + sec1) && key.getMessage().contains("openssl pkcs8 -topk8"), key.getMessage());
+        Path notACert = java.nio.file.Files.writeString(tmp.resolve("cert.pem"), "hello\n");
+        var chain = assertThrows(IllegalArgumentException.class, () -> new WorkerServer.Config("127.0.0.1", 0, Set.of(TOKEN), OPTIONS,
+                Optional.of(new FlightConfig.Tls(notACert, certs.resolve("worker-key.pem")))));
+        assertTrue(chain.getMessage().contains("--tls-cert " + notACert), chain.getMessage());
+    }
+
+    @Test
     void tlsSettingsAreValidatedBeforeTheRunStarts(@TempDir Path tmp) {
         var djl = assertThrows(ConfigMap.ConfigException.class, () -> RunSpecReader.parse(TinyRun.CONFIG, tmp,
                 List.of("engine.tls.trusted_certificates=" + cert), "test"));
