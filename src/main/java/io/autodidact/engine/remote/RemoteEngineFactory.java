@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -51,7 +52,7 @@ public final class RemoteEngineFactory implements EngineFactory {
             throw new IllegalArgumentException("engine.type remote: set " + WorkerServer.TOKEN_ENV + " to the token the workers were started with");
         this.settings = settings;
         this.token = token.strip();
-        this.lora = java.util.Objects.requireNonNull(lora, "lora: use Optional.empty() to train every weight");
+        this.lora = Objects.requireNonNull(lora, "lora: use Optional.empty() to train every weight");
     }
 
     /** The factory a run config with {@code engine.type: remote} asks for; the token comes from {@code env}. */
