@@ -2,6 +2,8 @@
 # (flight/worker-protocol.md) with the in-process DJL engine (CPU; libtorch comes from target/lib).
 # Build from the repository root after `./mvnw package` (docker/README.md):
 #   docker build -f docker/worker.Dockerfile -t autodidact-worker:0.1.0 .
+# TLS: set AUTODIDACT_WORKER_TLS_CERT and AUTODIDACT_WORKER_TLS_KEY to PEM files mounted into the container
+# (docker/README.md#tls-to-the-workers); without them the worker serves plain TCP.
 FROM eclipse-temurin:25-jre
 LABEL org.opencontainers.image.title="autodidact-worker" \
       org.opencontainers.image.description="Autodidact JVM accelerator worker (DJL engine over Arrow Flight)"

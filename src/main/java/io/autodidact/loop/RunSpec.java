@@ -129,12 +129,21 @@ public record RunSpec(
      * {@code trainer}, the first worker by default), with the remote engine's supervision settings.
      */
     public record EngineSpec(String type, int threads, int maxBatchRows, List<String> workers, Optional<String> trainer, int chunkRows,
-            double heartbeatSeconds, double workerDeadlineSeconds, double requestDeadlineSeconds, double waitForWorkersSeconds) {
+            double heartbeatSeconds, double workerDeadlineSeconds, double requestDeadlineSeconds, double waitForWorkersSeconds,
+            Optional<Path> tlsTrustedCertificates) {
         public static final String DJL = "djl", REMOTE = "remote";
 
         public EngineSpec {
             workers = List.copyOf(workers);
             java.util.Objects.requireNonNull(trainer, "trainer");
+            java.util.Objects.requireNonNull(tlsTrustedCertificates, "tlsTrustedCertificates");
+            if (type.equals(DJL) && tlsTrustedCertificates.isPresent())
+                throw ConfigMap.error("engine.tls", "applies only with engine.type: remote (TLS to the workers)");
+            tlsTrustedCertificates.ifPresent(t -> {
+                if (!Files.isRegularFile(t))
+                    throw ConfigMap.error("engine.tls.trusted_certificates", t + " is not a file; give the PEM certificate the workers serve"
+                            + " (their --tls-cert) or the CA certificate that signed it");
+            });
             if (!type.equals(DJL) && !type.equals(REMOTE))
                 throw ConfigMap.error("engine.type", "must be djl (in this process) or remote (workers), got \"" + type + "\"");
             if (type.equals(DJL) && (!workers.isEmpty() || trainer.isPresent()))
@@ -176,6 +185,7 @@ public record RunSpec(
                 m.put("worker_deadline_s", workerDeadlineSeconds);
                 m.put("request_deadline_s", requestDeadlineSeconds);
                 m.put("wait_for_workers_s", waitForWorkersSeconds);
+                tlsTrustedCertificates.ifPresent(t -> m.put("tls", Map.of("trusted_certificates", t.toString())));
             }
             return m;
         }

@@ -161,7 +161,7 @@ public final class RunSpecReader {
                 en.integer("max_batch_rows", 512, 1, 1 << 20), en.strings("workers", List.of()), Optional.ofNullable(trainer),
                 en.integer("chunk_rows", 64, 1, 1 << 20), en.number("heartbeat_s", 1, 0.01, 3600),
                 en.number("worker_deadline_s", 10, 0.01, 86_400), en.number("request_deadline_s", 600, 0.01, 86_400 * 7),
-                en.number("wait_for_workers_s", 120, 0.01, 86_400 * 7));
+                en.number("wait_for_workers_s", 120, 0.01, 86_400 * 7), tlsTrust(en, base));
         en.finish();
         Optional<RunSpec.LoraSpec> lora = Optional.empty();
         if (c.has("lora")) {
@@ -192,6 +192,18 @@ public final class RunSpecReader {
             throw ConfigMap.error(field, "no uploaded dataset '" + name.get() + "' in " + datasetsRoot + "; upload it with a Flight DoPut to"
                     + " datasets/" + name.get() + ", or point " + UploadedDatasets.ROOT_ENV + " at the server's datasets folder");
         return Optional.of(file);
+    }
+
+    /** {@code engine.tls: {trusted_certificates: PEM}}: connect to the workers over TLS, trusting that certificate. */
+    private static Optional<Path> tlsTrust(ConfigMap engine, Path base) {
+        if (!engine.has("tls")) return Optional.empty();
+        ConfigMap tls = engine.section("tls");
+        String trusted = tls.string("trusted_certificates", null);
+        tls.finish();
+        if (trusted == null)
+            throw ConfigMap.error("engine.tls.trusted_certificates", "is required with engine.tls: the PEM certificate the workers serve"
+                    + " (their --tls-cert) or the CA certificate that signed it");
+        return path(trusted, base);
     }
 
     private static Optional<Path> path(String value, Path base) {

@@ -236,18 +236,7 @@ final class WorkerProducer extends NoOpFlightProducer {
                     + " \"replace\": true").toRuntimeException();
         if (body.has("path") == body.has("config"))
             throw invalid(what + ": give exactly one of \"path\" (a model directory) and \"config\" (a fresh built-in model)");
-        Optional<LoraConfig> lora = Optional.empty();
-        if (body.get("lora") instanceof ObjectNode l) {
-            requireKeys(l, Set.of("rank", "alpha", "dropout", "targets"), what + ".lora");
-            List<String> targets = new ArrayList<>();
-            l.path("targets").forEach(t -> targets.add(t.asText()));
-            try {
-                lora = Optional.of(new LoraConfig(integer(l, "rank", 8, what), number(l, "alpha", 16, what), number(l, "dropout", 0, what),
-                        targets.isEmpty() ? List.of("q_proj", "v_proj") : targets));
-            } catch (IllegalArgumentException e) {
-                throw invalid(what + ".lora: " + e.getMessage());
-            }
-        }
+        Optional<LoraConfig> lora = WorkerProtocol.lora(body.get("lora"), what);
         DjlEngineFactory factory = new DjlEngineFactory(options, lora);
         DjlEngine engine;
         try {
@@ -598,8 +587,7 @@ final class WorkerProducer extends NoOpFlightProducer {
                 listener.start(out);
                 computed(() -> {
                     DjlEngine e = model(body, "model", "get-weights");
-                    requireNoLora(e, "get-weights");
-                    for (var w : e.model().weights().entrySet()) {
+                    for (var w : e.model().trainableWeights().entrySet()) {
                         byte[] bytes = w.getValue().toByteArray();
                         long[] shape = w.getValue().getShape().getShape();
                         for (int off = 0; off < bytes.length || off == 0; off += WEIGHT_CHUNK_BYTES) {
@@ -661,8 +649,7 @@ final class WorkerProducer extends NoOpFlightProducer {
     }
 
     private long receiveWeights(DjlEngine engine, FlightStream stream) {
-        requireNoLora(engine, "set-weights");
-        var weights = engine.model().weights();
+        var weights = engine.model().trainableWeights();
         Map<String, ByteBuffer> filling = new HashMap<>();
         Map<String, Long> received = new HashMap<>();
         long total = 0;
@@ -674,7 +661,10 @@ final class WorkerProducer extends NoOpFlightProducer {
             for (int i = 0; i < in.getRowCount(); i++) {
                 String name = new String(names.get(i), StandardCharsets.UTF_8);
                 var target = weights.get(name);
-                if (target == null) throw invalid("set-weights: the model has no weight '" + name + "'; send the names get-weights lists");
+                if (target == null)
+                    throw invalid("set-weights: the model has no weight '" + name + "'; send the names get-weights lists" + (engine.lora().isPresent()
+                            ? " (it has LoRA adapters: only they are set, e.g. " + weights.firstEntry().getKey() + ", from a model loaded"
+                              + " with the same lora)" : ""));
                 long size = target.getShape().size();
                 long offset = offsets.get(i);
                 int start = data.getStartOffset(i), len = data.getEndOffset(i) - start;
@@ -700,12 +690,6 @@ final class WorkerProducer extends NoOpFlightProducer {
         }
         engine.resetOptimizer();
         return total;
-    }
-
-    private static void requireNoLora(DjlEngine e, String what) {
-        if (e.lora().isPresent())
-            throw CallStatus.UNIMPLEMENTED.withDescription(what + ": streamed weights cover full models only and this one has LoRA"
-                    + " adapters; move it with save-checkpoint and set-weights {\"path\": ...} instead").toRuntimeException();
     }
 
     /** Maps engine and protocol errors to Flight statuses; anything unexpected is INTERNAL with its message. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.autodidact.engine.Objective;
 import io.autodidact.engine.SamplingParams;
+import io.autodidact.engine.djl.LoraConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -244,6 +245,27 @@ public final class WorkerProtocol {
                     number(o, "beta", 0.1, what), Objective.Reference.BASE);
         } catch (IllegalArgumentException e) {
             throw invalid(what + ".objective: " + e.getMessage());
+        }
+    }
+
+    public static ObjectNode lora(LoraConfig l) {
+        ObjectNode o = object().put("rank", l.rank()).put("alpha", l.alpha()).put("dropout", l.dropout());
+        l.targets().forEach(o.putArray("targets")::add);
+        return o;
+    }
+
+    /** {@code load-model}'s {@code lora}: absent or null for none; omitted keys take rank 8, alpha 16, dropout 0, [q_proj, v_proj]. */
+    public static Optional<LoraConfig> lora(JsonNode node, String what) {
+        if (node == null || node.isNull()) return Optional.empty();
+        if (!(node instanceof ObjectNode l)) throw invalid(what + ": \"lora\" must be an object {rank, alpha, dropout, targets}");
+        requireKeys(l, Set.of("rank", "alpha", "dropout", "targets"), what + ".lora");
+        List<String> targets = new ArrayList<>();
+        l.path("targets").forEach(t -> targets.add(t.asText()));
+        try {
+            return Optional.of(new LoraConfig(integer(l, "rank", 8, what), number(l, "alpha", 16, what), number(l, "dropout", 0, what),
+                    targets.isEmpty() ? List.of("q_proj", "v_proj") : targets));
+        } catch (IllegalArgumentException e) {
+            throw invalid(what + ".lora: " + e.getMessage());
         }
     }
 

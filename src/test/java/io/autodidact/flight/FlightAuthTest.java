@@ -2,13 +2,11 @@ package io.autodidact.flight;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.autodidact.testing.Certificates;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,7 +90,7 @@ class FlightAuthTest {
     void withACertificateTheServerSpeaksTlsAndStillChecksTokens() throws Exception {
         Path cert = tmp.resolve("cert.pem");
         Path key = tmp.resolve("key.pem");
-        selfSigned(cert, key);
+        Certificates.selfSigned(cert, key);
         try (FlightFixture f = new FlightFixture(tmp, c -> c.withTls(new FlightConfig.Tls(cert, key)));
                 InputStream trusted = Files.newInputStream(cert);
                 FlightClient tls = FlightClient.builder(f.allocator, Location.forGrpcTls("localhost", f.service.port()))
@@ -106,27 +104,5 @@ class FlightAuthTest {
             assertThrows(FlightRuntimeException.class, () -> f.client.listActions(FlightFixture.auth()).forEach(a -> {}),
                     "a plaintext client cannot talk to the TLS server");
         }
-    }
-
-    /** A self-signed certificate for localhost made with the JDK's keytool, written as PEM. */
-    static void selfSigned(Path certPem, Path keyPem) throws Exception {
-        Path store = certPem.resolveSibling("server.p12");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-keystore", store.toString(), "-storetype", "PKCS12",
-                "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), out);
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(store)) {
-            ks.load(in, "changeit".toCharArray());
-        }
-        Files.writeString(certPem, pem("CERTIFICATE", ks.getCertificate("server").getEncoded()));
-        Files.writeString(keyPem, pem("PRIVATE KEY", ks.getKey("server", "changeit".toCharArray()).getEncoded()));
-    }
-
-    static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
     }
 }

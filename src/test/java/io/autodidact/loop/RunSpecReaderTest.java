@@ -76,7 +76,7 @@ class RunSpecReaderTest {
         for (String f : List.of("configs/demo.yaml", "configs/defaults.yaml", "configs/recipes/grpo-addition.yaml",
                 "configs/recipes/self-certainty-addition.yaml", "configs/recipes/bstar-addition.yaml", "configs/recipes/self-consistency-addition.yaml",
                 "configs/recipes/star-sec-addition.yaml", "configs/recipes/guide-addition.yaml",
-                "configs/recipes/iterative-deepening-addition.yaml", "configs/examples/remote-two-workers.yaml",
+                "configs/recipes/iterative-deepening-addition.yaml", "configs/examples/remote-two-workers.yaml", "configs/examples/remote-lora.yaml",
                 "configs/recipes/self-rewarding-dpo-addition.yaml", "configs/recipes/score-addition.yaml")) {
             RunSpec spec = RunSpecReader.read(Path.of(f), List.of());
             var workload = TaskWorkload.of(spec);

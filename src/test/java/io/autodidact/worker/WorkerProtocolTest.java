@@ -130,6 +130,34 @@ class WorkerProtocolTest {
     }
 
     @Test
+    void aLoraModelStreamsOnlyItsAdaptersAndRefusesAFullModelsWeights() throws Exception {
+        String config = "\"config\": {\"hidden\": 16, \"layers\": 1, \"heads\": 2, \"kv_heads\": 2, \"context\": 16, \"seed\": 1, \"alphabet\": \"0123456789\"}";
+        action("load-model", "{\"model\": \"full\", " + config + ", \"replace\": true}", "3");
+        String info = action("load-model", "{\"model\": \"adapted\", " + config + ", \"replace\": true, \"lora\": {\"rank\": 2, \"alpha\": 4,"
+                + " \"dropout\": 0, \"targets\": [\"q_proj\", \"v_proj\"]}}", "3");
+        assertTrue(info.contains("\"lora\":true"), info);
+        List<String> names = new java.util.ArrayList<>();
+        try (var s = client.getStream(new org.apache.arrow.flight.Ticket("{\"op\": \"get-weights\", \"model\": \"adapted\"}".getBytes(StandardCharsets.UTF_8)),
+                options("3"))) {
+            while (s.next())
+                for (int i = 0; i < s.getRoot().getRowCount(); i++) names.add(s.getRoot().getVector("name").getObject(i).toString());
+        }
+        assertEquals(List.of("model.layers.0.self_attn.q_proj.lora_A.weight", "model.layers.0.self_attn.q_proj.lora_B.weight",
+                "model.layers.0.self_attn.v_proj.lora_A.weight", "model.layers.0.self_attn.v_proj.lora_B.weight"), names, "the adapters, nothing else");
+
+        try (var s = client.getStream(new org.apache.arrow.flight.Ticket("{\"op\": \"get-weights\", \"model\": \"full\"}".getBytes(StandardCharsets.UTF_8)),
+                options("3"))) {
+            var put = client.startPut(FlightDescriptor.command("{\"op\": \"set-weights\", \"model\": \"adapted\"}".getBytes(StandardCharsets.UTF_8)),
+                    s.getRoot(), new org.apache.arrow.flight.SyncPutListener(), options("3"));
+            while (s.next()) put.putNext();
+            put.completed();
+            var e = assertThrows(FlightRuntimeException.class, put::getResult);
+            assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code());
+            assertTrue(e.getMessage().contains("has LoRA adapters") && e.getMessage().contains("lora_A.weight"), e.getMessage());
+        }
+    }
+
+    @Test
     void anUnknownExchangeIsUnimplemented() {
         byte[] op = "{\"op\":\"dream\"}".getBytes(StandardCharsets.UTF_8);
         var e = assertThrows(FlightRuntimeException.class, () -> {

@@ -323,6 +323,14 @@ public final class LlamaModel implements AutoCloseable {
         return adapters.isEmpty() ? parameters() : adapters.parameters();
     }
 
+    /**
+     * {@link #trainableParameters()} by name: the adapters ({@code model.layers.0.self_attn.q_proj.lora_A.weight}, ...) when
+     * attached, else every weight. What a weight sync moves: training changes nothing else.
+     */
+    public SequencedMap<String, NDArray> trainableWeights() {
+        return adapters.isEmpty() ? weights : adapters.tensors();
+    }
+
     @Override
     public void close() {
         NDList all = new NDList(weights.values().toArray(NDArray[]::new));

@@ -7,6 +7,7 @@ import io.autodidact.engine.PolicyEngine;
 import io.autodidact.engine.Tokenizer;
 import io.autodidact.engine.Tokenizers;
 import io.autodidact.engine.WorkerStatus;
+import io.autodidact.engine.djl.LoraConfig;
 import io.autodidact.loop.ConfigMap;
 import io.autodidact.loop.RunSpec;
 import io.autodidact.worker.WorkerProtocol;
@@ -17,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -29,37 +32,52 @@ public final class RemoteEngineFactory implements EngineFactory {
 
     private final RemoteSettings settings;
     private final String token;
+    private final Optional<LoraConfig> lora;
     private WorkerPool pool;
     private int engines;
     private List<WorkerStatus> last = List.of();
     private final List<WorkerStatus.Listener> listeners = new CopyOnWriteArrayList<>();
 
     public RemoteEngineFactory(RemoteSettings settings, String token) {
+        this(settings, token, Optional.empty());
+    }
+
+    /**
+     * With {@code lora}, every policy is loaded on the workers with fresh adapters (as the in-process engine's factory
+     * attaches them) and trains only them; weight syncs then move the adapters alone, since every worker loads the same
+     * frozen base from the same source.
+     */
+    public RemoteEngineFactory(RemoteSettings settings, String token, Optional<LoraConfig> lora) {
         if (token == null || token.isBlank())
             throw new IllegalArgumentException("engine.type remote: set " + WorkerServer.TOKEN_ENV + " to the token the workers were started with");
         this.settings = settings;
         this.token = token.strip();
+        this.lora = Objects.requireNonNull(lora, "lora: use Optional.empty() to train every weight");
     }
 
     /** The factory a run config with {@code engine.type: remote} asks for; the token comes from {@code env}. */
     public static RemoteEngineFactory forRun(RunSpec spec, Map<String, String> env) {
         RunSpec.EngineSpec e = spec.engine();
-        if (spec.lora().isPresent())
-            throw ConfigMap.error("lora", "is not supported with engine.type remote yet (weight syncs stream full models); remove lora or use engine.type djl");
         RemoteSettings settings;
         try {
             settings = new RemoteSettings(e.workers(), e.trainer().orElse(e.workers().isEmpty() ? "" : e.workers().getFirst()), e.chunkRows(),
                     seconds(e.heartbeatSeconds()), seconds(e.workerDeadlineSeconds()), seconds(e.requestDeadlineSeconds()),
-                    seconds(e.waitForWorkersSeconds()));
+                    seconds(e.waitForWorkersSeconds()), e.tlsTrustedCertificates());
         } catch (IllegalArgumentException x) {
             throw ConfigMap.error("engine", x.getMessage());
+        }
+        Optional<LoraConfig> lora;
+        try {
+            lora = spec.lora().map(l -> new LoraConfig(l.rank(), l.alpha(), l.dropout(), l.targets()));
+        } catch (IllegalArgumentException x) {
+            throw ConfigMap.error("lora", x.getMessage());
         }
         String token = env.get(WorkerServer.TOKEN_ENV);
         if (token == null || token.isBlank()) token = env.get(io.autodidact.flight.FlightConfig.TOKEN_ENV);
         if (token == null || token.isBlank())
             throw ConfigMap.error("engine.type", "remote needs the workers' token in the environment variable " + WorkerServer.TOKEN_ENV
                     + " (or " + io.autodidact.flight.FlightConfig.TOKEN_ENV + "); tokens stay out of run configs, which are saved in run directories");
-        return new RemoteEngineFactory(settings, token);
+        return new RemoteEngineFactory(settings, token, lora);
     }
 
     private static Duration seconds(double s) {
@@ -129,6 +147,7 @@ public final class RemoteEngineFactory implements EngineFactory {
     }
 
     private PolicyEngine open(ObjectNode source, Tokenizer tokenizer, boolean ownsTokenizer) {
+        lora.ifPresent(l -> source.set("lora", WorkerProtocol.lora(l)));
         WorkerPool p = acquire();
         try {
             String id = p.newModelId();

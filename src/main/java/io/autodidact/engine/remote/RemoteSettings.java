@@ -1,9 +1,12 @@
 package io.autodidact.engine.remote;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Where the workers are and how they are supervised.
@@ -15,9 +18,11 @@ import java.util.Objects;
  * @param workerDeadline   a worker that does not answer {@code health} within this is down (dead or stalled)
  * @param requestDeadline  a generate request running longer is a straggler: cancelled and its unfinished samples re-dispatched
  * @param waitForWorkers   how long an operation waits for a worker to come (back) before failing the run
+ * @param trustedCertificates with a PEM file, every worker is reached over TLS and must present a certificate it vouches
+ *                         for (the worker's own, or its CA's); empty for plain TCP
  */
 public record RemoteSettings(List<String> workers, String trainer, int chunkRows, Duration heartbeat, Duration workerDeadline,
-        Duration requestDeadline, Duration waitForWorkers) {
+        Duration requestDeadline, Duration waitForWorkers, Optional<Path> trustedCertificates) {
 
     public RemoteSettings {
         workers = List.copyOf(workers);
@@ -29,24 +34,35 @@ public record RemoteSettings(List<String> workers, String trainer, int chunkRows
         if (chunkRows < 1) throw new IllegalArgumentException("engine.chunk_rows must be >= 1, got " + chunkRows);
         for (var d : List.of(heartbeat, workerDeadline, requestDeadline, waitForWorkers))
             if (Objects.requireNonNull(d).isNegative() || d.isZero()) throw new IllegalArgumentException("engine supervision durations must be > 0, got " + d);
+        Objects.requireNonNull(trustedCertificates, "trustedCertificates: use Optional.empty() for plain TCP");
+        trustedCertificates.ifPresent(t -> {
+            if (!Files.isRegularFile(t))
+                throw new IllegalArgumentException("engine.tls.trusted_certificates: " + t + " is not a file; give the PEM certificate the"
+                        + " workers serve (their --tls-cert) or the CA certificate that signed it");
+        });
     }
 
     /** The defaults of {@code configs/defaults.yaml} for these workers, the first one training. */
     public static RemoteSettings of(List<String> workers) {
         return new RemoteSettings(workers, workers.isEmpty() ? "" : workers.getFirst(), 64, Duration.ofSeconds(1), Duration.ofSeconds(10),
-                Duration.ofSeconds(600), Duration.ofSeconds(120));
+                Duration.ofSeconds(600), Duration.ofSeconds(120), Optional.empty());
     }
 
     public RemoteSettings withChunkRows(int value) {
-        return new RemoteSettings(workers, trainer, value, heartbeat, workerDeadline, requestDeadline, waitForWorkers);
+        return new RemoteSettings(workers, trainer, value, heartbeat, workerDeadline, requestDeadline, waitForWorkers, trustedCertificates);
     }
 
     public RemoteSettings withTrainer(String value) {
-        return new RemoteSettings(workers, value, chunkRows, heartbeat, workerDeadline, requestDeadline, waitForWorkers);
+        return new RemoteSettings(workers, value, chunkRows, heartbeat, workerDeadline, requestDeadline, waitForWorkers, trustedCertificates);
     }
 
     public RemoteSettings withDeadlines(Duration heartbeat, Duration workerDeadline, Duration requestDeadline, Duration waitForWorkers) {
-        return new RemoteSettings(workers, trainer, chunkRows, heartbeat, workerDeadline, requestDeadline, waitForWorkers);
+        return new RemoteSettings(workers, trainer, chunkRows, heartbeat, workerDeadline, requestDeadline, waitForWorkers, trustedCertificates);
+    }
+
+    /** TLS to every worker, trusting the PEM certificate(s) in {@code trusted}. */
+    public RemoteSettings withTls(Path trusted) {
+        return new RemoteSettings(workers, trainer, chunkRows, heartbeat, workerDeadline, requestDeadline, waitForWorkers, Optional.of(trusted));
     }
 
     /** {@code host:port} with a port in 1..65535; the message names the field. */

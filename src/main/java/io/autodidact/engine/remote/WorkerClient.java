@@ -12,11 +12,16 @@ import io.autodidact.worker.Columns;
 import io.autodidact.worker.RolloutBatches;
 import io.autodidact.worker.WorkerProtocol;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -67,11 +72,25 @@ final class WorkerClient implements AutoCloseable {
     private final Map<String, TrainStream> trainStreams = new ConcurrentHashMap<>();
 
     WorkerClient(String address, String token, BufferAllocator allocator) {
+        this(address, token, allocator, Optional.empty());
+    }
+
+    /** With {@code trustedCertificates} (PEM), over TLS: the worker must present a certificate they vouch for. */
+    WorkerClient(String address, String token, BufferAllocator allocator, Optional<Path> trustedCertificates) {
         this.address = address;
         this.allocator = allocator;
         int colon = address.lastIndexOf(':');
-        this.client = FlightClient.builder(allocator, Location.forGrpcInsecure(address.substring(0, colon),
-                Integer.parseInt(address.substring(colon + 1)))).build();
+        String host = address.substring(0, colon);
+        int port = Integer.parseInt(address.substring(colon + 1));
+        if (trustedCertificates.isPresent()) {
+            try (InputStream trusted = Files.newInputStream(trustedCertificates.get())) {
+                this.client = FlightClient.builder(allocator, Location.forGrpcTls(host, port)).trustedCertificates(trusted).build();
+            } catch (IOException e) {
+                throw new UncheckedIOException("engine.tls.trusted_certificates: cannot read " + trustedCertificates.get() + ": " + e.getMessage(), e);
+            }
+        } else {
+            this.client = FlightClient.builder(allocator, Location.forGrpcInsecure(host, port)).build();
+        }
         FlightCallHeaders headers = new FlightCallHeaders();
         headers.insert(WorkerProtocol.VERSION_HEADER, Integer.toString(WorkerProtocol.VERSION));
         this.auth = new CallOption[] {new CredentialCallOption(new BearerCredentialWriter(token)), new HeaderCallOption(headers)};

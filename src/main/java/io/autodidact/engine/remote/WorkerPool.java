@@ -7,6 +7,10 @@ import io.autodidact.engine.StepMetrics;
 import io.autodidact.engine.TrainBatch;
 import io.autodidact.engine.WorkerStatus;
 import io.autodidact.worker.WorkerProtocol;
+import io.autodidact.worker.WorkerServer;
+import io.netty.handler.ssl.NotSslRecordException;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -15,11 +19,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLHandshakeException;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.memory.BufferAllocator;
@@ -81,12 +87,18 @@ final class WorkerPool implements AutoCloseable {
         this.settings = settings;
         this.listener = listener;
         Map<String, Worker> byAddress = new LinkedHashMap<>();
-        for (String a : settings.workers()) byAddress.put(a, new Worker(new WorkerClient(a, token, allocator)));
-        byAddress.computeIfAbsent(settings.trainer(), a -> new Worker(new WorkerClient(a, token, allocator)));
+        for (String a : settings.workers()) byAddress.put(a, new Worker(new WorkerClient(a, token, allocator, settings.trustedCertificates())));
+        byAddress.computeIfAbsent(settings.trainer(), a -> new Worker(new WorkerClient(a, token, allocator, settings.trustedCertificates())));
         all.addAll(byAddress.values());
         for (String a : settings.workers()) generators.add(byAddress.get(a));
         trainer = byAddress.get(settings.trainer());
-        for (Worker w : all) connect(w);
+        try {
+            for (Worker w : all) connect(w);
+        } catch (RuntimeException e) {
+            for (Worker w : all) w.client.close();
+            allocator.close();
+            throw e;
+        }
         heartbeats = new ScheduledThreadPoolExecutor(all.size(), Thread.ofPlatform().daemon().name("worker-heartbeat-", 0).factory());
         heartbeats.setRemoveOnCancelPolicy(true); // it also times every training step: a step's deadline leaves with its answer
         long period = settings.heartbeat().toMillis();
@@ -109,10 +121,45 @@ final class WorkerPool implements AutoCloseable {
         } catch (FlightRuntimeException e) {
             if (e.status().code() == FlightStatusCode.INVALID_ARGUMENT || e.status().code() == FlightStatusCode.UNAUTHENTICATED)
                 throw new IllegalArgumentException("worker " + w.client.address() + " refused this service: " + e.getMessage(), e);
+            tlsMismatch(w, e).ifPresent(message -> {
+                throw new IllegalArgumentException(message, e);
+            });
             w.lastError = e.getMessage();
             LOG.warn("worker {} is not reachable yet: {}", w.client.address(), e.getMessage());
             moveTo(w, downState(e), null);
         }
+    }
+
+    /**
+     * A worker that is up but speaks the other transport, or presents a certificate the trusted ones do not vouch for,
+     * will not get better by waiting: the first contact fails the run with what to change instead of retrying.
+     */
+    private Optional<String> tlsMismatch(Worker w, FlightRuntimeException e) {
+        String worker = "worker " + w.client.address();
+        String trusted = "engine.tls.trusted_certificates " + settings.trustedCertificates().map(Path::toString).orElse("");
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof NotSslRecordException)
+                return Optional.of(worker + " does not speak TLS but engine.tls is set: start the worker with --tls-cert and --tls-key"
+                        + " (or $" + WorkerServer.TLS_CERT_ENV + " and $" + WorkerServer.TLS_KEY_ENV + "), or remove engine.tls");
+            if (t instanceof SSLHandshakeException) {
+                boolean untrusted = false;
+                for (Throwable c = t; c != null; c = c.getCause()) untrusted |= c instanceof CertificateException;
+                return Optional.of(worker + ": TLS handshake failed (" + rootMessage(t) + "): " + (untrusted
+                        ? "the certificate it presents is not trusted by " + trusted + "; give the worker's --tls-cert file (or the CA"
+                          + " that signed it), and a certificate whose names include the host the run connects to"
+                        : "check the worker's --tls-cert and --tls-key (its log) and " + trusted));
+            }
+        }
+        if (settings.trustedCertificates().isEmpty() && e.status().code() == FlightStatusCode.UNAVAILABLE
+                && String.valueOf(e.getMessage()).contains("Network closed for unknown reason"))
+            return Optional.of(worker + " closed the connection without answering, as a worker serving TLS does to a plain client: if it was"
+                    + " started with --tls-cert, set engine.tls: {trusted_certificates: CERT.pem} in the run config");
+        return Optional.empty();
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null) t = t.getCause();
+        return t.getMessage();
     }
 
     private void beat(Worker w) {
@@ -248,8 +295,8 @@ final class WorkerPool implements AutoCloseable {
                 w.syncs.incrementAndGet();
                 w.syncBytes.addAndGet(bytes);
                 w.syncNanos.addAndGet(nanos);
-                LOG.info("weight sync {} v{} -> {}: {} MB in {} s ({} s per 100 MB)", m.id(), want, w.client.address(),
-                        String.format("%.2f", bytes / 1e6), String.format("%.3f", nanos / 1e9),
+                LOG.info("weight sync {} v{} -> {}: {} MB{} in {} s ({} s per 100 MB)", m.id(), want, w.client.address(),
+                        String.format("%.3f", bytes / 1e6), m.source().has("lora") ? " of LoRA adapters" : "", String.format("%.3f", nanos / 1e9),
                         String.format("%.3f", bytes == 0 ? 0 : nanos / 1e9 / (bytes / 1e8)));
             }
         }
