@@ -132,13 +132,13 @@ class WorkerProtocolTest {
     @Test
     void aLoraModelStreamsOnlyItsAdaptersAndRefusesAFullModelsWeights() throws Exception {
         String config = "\"config\": {\"hidden\": 16, \"layers\": 1, \"heads\": 2, \"kv_heads\": 2, \"context\": 16, \"seed\": 1, \"alphabet\": \"0123456789\"}";
-        action("load-model", "{\"model\": \"full\", " + config + ", \"replace\": true}", "3");
+        action("load-model", "{\"model\": \"full\", " + config + ", \"replace\": true}", V);
         String info = action("load-model", "{\"model\": \"adapted\", " + config + ", \"replace\": true, \"lora\": {\"rank\": 2, \"alpha\": 4,"
-                + " \"dropout\": 0, \"targets\": [\"q_proj\", \"v_proj\"]}}", "3");
+                + " \"dropout\": 0, \"targets\": [\"q_proj\", \"v_proj\"]}}", V);
         assertTrue(info.contains("\"lora\":true"), info);
         List<String> names = new java.util.ArrayList<>();
         try (var s = client.getStream(new org.apache.arrow.flight.Ticket("{\"op\": \"get-weights\", \"model\": \"adapted\"}".getBytes(StandardCharsets.UTF_8)),
-                options("3"))) {
+                options(V))) {
             while (s.next())
                 for (int i = 0; i < s.getRoot().getRowCount(); i++) names.add(s.getRoot().getVector("name").getObject(i).toString());
         }
@@ -146,9 +146,9 @@ class WorkerProtocolTest {
                 "model.layers.0.self_attn.v_proj.lora_A.weight", "model.layers.0.self_attn.v_proj.lora_B.weight"), names, "the adapters, nothing else");
 
         try (var s = client.getStream(new org.apache.arrow.flight.Ticket("{\"op\": \"get-weights\", \"model\": \"full\"}".getBytes(StandardCharsets.UTF_8)),
-                options("3"))) {
+                options(V))) {
             var put = client.startPut(FlightDescriptor.command("{\"op\": \"set-weights\", \"model\": \"adapted\"}".getBytes(StandardCharsets.UTF_8)),
-                    s.getRoot(), new org.apache.arrow.flight.SyncPutListener(), options("3"));
+                    s.getRoot(), new org.apache.arrow.flight.SyncPutListener(), options(V));
             while (s.next()) put.putNext();
             put.completed();
             var e = assertThrows(FlightRuntimeException.class, put::getResult);
