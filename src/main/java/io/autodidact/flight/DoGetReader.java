@@ -1,9 +1,8 @@
-package io.autodidact.bench;
+package io.autodidact.flight;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
-import io.autodidact.flight.GrpcBodies;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
@@ -16,8 +15,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Iterator;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.flatbuf.RecordBatch;
@@ -31,13 +33,13 @@ import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.ipc.message.MessageSerializer;
 
 /**
- * A DoGet client that does only what a reader must: it receives each FlightData message, copies its body once from
- * gRPC's direct buffers into Arrow memory and loads it into a {@link VectorSchemaRoot}. Arrow Java 19's
- * {@code FlightClient} takes every body through a heap array of its size (zeroed, copied into, copied out of), which
- * costs the bench's client more CPU than the server spends sending; pyarrow and the C++ client do not. The bench
- * measures the server with this reader and reports the stock client's figure beside it.
+ * A DoGet client for Java users of the data plane that does only what a reader must: it receives each FlightData
+ * message, copies its body once from gRPC's direct buffers into Arrow memory and loads it into a
+ * {@link VectorSchemaRoot}. Arrow Java 19's {@code FlightClient} takes every body through a heap array of its size
+ * (zeroed, copied into, copied out of), which costs a client more CPU than the server spends sending; pyarrow and the
+ * C++ client do not. Over a {@link FlightChannel} the body is the only copy the client makes (docs/benchmarks.md).
  */
-final class DoGetReader {
+public final class DoGetReader {
 
     private static final int HEADER_FIELD = Flight.FlightData.DATA_HEADER_FIELD_NUMBER;
     private static final int BODY_FIELD = Flight.FlightData.DATA_BODY_FIELD_NUMBER;
@@ -47,7 +49,10 @@ final class DoGetReader {
     private final MethodDescriptor<Flight.Ticket, Received> doGet;
 
     /** Calls go over {@code channel} with {@code authorization: Bearer <token>}; bodies land in {@code allocator}. */
-    DoGetReader(Channel channel, String token, BufferAllocator allocator) {
+    public DoGetReader(Channel channel, String token, BufferAllocator allocator) {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(allocator, "allocator");
+        if (token == null || token.isBlank()) throw new IllegalArgumentException("token must be the server's bearer token, got none");
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
         this.channel = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
@@ -60,11 +65,19 @@ final class DoGetReader {
                 .build();
     }
 
-    /** Streams {@code ticket}, loading every record batch; returns the Arrow data bytes received (vector buffer sizes). */
-    long read(byte[] ticket, long timeout, TimeUnit unit) {
+    /**
+     * Streams {@code ticket} (a ticket as in flight/protocol.md), loading every record batch into one root and handing it
+     * to {@code batches}, which must not keep it: the next batch replaces its contents, and it is closed when the stream
+     * ends. Returns the Arrow data bytes received (the vectors' buffer sizes). A call the server refuses or that passes
+     * {@code timeout} throws gRPC's {@code StatusRuntimeException}.
+     */
+    public long read(byte[] ticket, Duration timeout, Consumer<VectorSchemaRoot> batches) {
+        Objects.requireNonNull(ticket, "ticket");
+        Objects.requireNonNull(batches, "batches");
+        if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         Flight.Ticket request = Flight.Ticket.newBuilder().setTicket(ByteString.copyFrom(ticket)).build();
         Iterator<Received> messages = ClientCalls.blockingServerStreamingCall(channel, doGet,
-                CallOptions.DEFAULT.withDeadlineAfter(timeout, unit), request);
+                CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS), request);
         VectorSchemaRoot root = null;
         long bytes = 0;
         try {
@@ -80,6 +93,7 @@ final class DoGetReader {
                         new VectorLoader(root).load(batch);
                     }
                     for (FieldVector v : root.getFieldVectors()) bytes += v.getBufferSize();
+                    batches.accept(root);
                 } else {
                     m.body.close();
                 }
