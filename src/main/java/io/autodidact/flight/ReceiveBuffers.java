@@ -4,13 +4,17 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Settings;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -23,7 +27,7 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #FRAME_SIZE} DATA frames instead of HTTP/2's 16 KiB, a quarter of the frames to build and parse per GB, and reads
  * up to {@link #MAX_READ} bytes per socket read.
  *
- * <p>Installed on a channel before gRPC's handlers exist ({@link #install}); gRPC builds its HTTP/2 handler itself and
+ * <p>Installed on a channel before gRPC's handlers exist ({@link #install}, {@link #serverChannels}); gRPC builds its HTTP/2 handler itself and
  * offers no setting for either, so the first bytes the connection receives find the handler and set it up. On a TLS
  * connection the decoder receives decrypted buffers rather than socket reads; those take Netty's usual path.
  */
@@ -53,6 +57,22 @@ final class ReceiveBuffers {
         ReceiveBuffers buffers = new ReceiveBuffers(inPlace);
         channel.config().setRecvByteBufAllocator(buffers.allocator());
         channel.pipeline().addFirst(buffers.new Installer());
+    }
+
+    /**
+     * Server channels whose accepted connections are set up like {@link #install}'s: the server's event loops then take
+     * uploads' socket reads in place, and clients send uploads in 64 KiB frames.
+     */
+    static ChannelFactory<ServerChannel> serverChannels(LongAdder inPlace) {
+        return () -> new NioServerSocketChannel() {
+            @Override
+            protected int doReadMessages(List<Object> accepted) throws Exception {
+                int before = accepted.size();
+                int n = super.doReadMessages(accepted);
+                for (Object o : accepted.subList(before, accepted.size())) if (o instanceof Channel c) install(c, inPlace);
+                return n;
+            }
+        };
     }
 
     private RecvByteBufAllocator allocator() {
