@@ -27,9 +27,10 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #FRAME_SIZE} DATA frames instead of HTTP/2's 16 KiB, a quarter of the frames to build and parse per GB, and reads
  * up to {@link #MAX_READ} bytes per socket read.
  *
- * <p>Installed on a channel before gRPC's handlers exist ({@link #install}, {@link #serverChannels}); gRPC builds its HTTP/2 handler itself and
- * offers no setting for either, so the first bytes the connection receives find the handler and set it up. On a TLS
- * connection the decoder receives decrypted buffers rather than socket reads; those take Netty's usual path.
+ * <p>Installed on a channel before gRPC's handlers exist ({@link #install}, {@link #serverChannels}); gRPC builds its
+ * HTTP/2 handler itself and offers no setting for either, so the first bytes the connection receives find the handler
+ * and set it up. On a TLS connection the decoder receives decrypted buffers rather than socket reads; those take Netty's
+ * usual path.
  */
 final class ReceiveBuffers {
 
