@@ -6,6 +6,7 @@ import com.google.protobuf.WireFormat;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
+import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.protobuf.ProtoUtils;
@@ -76,10 +77,19 @@ public final class DoGetReader {
         Objects.requireNonNull(batches, "batches");
         if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         Flight.Ticket request = Flight.Ticket.newBuilder().setTicket(ByteString.copyFrom(ticket)).build();
-        Iterator<Received> messages = ClientCalls.blockingServerStreamingCall(channel, doGet,
-                CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS), request);
+        // The call lives in a context of its own so that leaving early (the consumer threw) cancels it on the server.
+        Context.CancellableContext call = Context.current().withCancellation();
+        Context outer = call.attach();
+        Iterator<Received> messages;
+        try {
+            messages = ClientCalls.blockingServerStreamingCall(channel, doGet,
+                    CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS), request);
+        } finally {
+            call.detach(outer);
+        }
         VectorSchemaRoot root = null;
         long bytes = 0;
+        boolean complete = false;
         try {
             while (messages.hasNext()) {
                 Received m = messages.next();
@@ -98,12 +108,26 @@ public final class DoGetReader {
                     m.body.close();
                 }
             }
+            complete = true;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
             if (root != null) root.close();
+            if (!complete) {
+                call.cancel(null);
+                releaseReceived(messages);
+            }
         }
         return bytes;
+    }
+
+    /** Closes the bodies of messages gRPC had already parsed for a call that was then cancelled. */
+    private static void releaseReceived(Iterator<Received> messages) {
+        try {
+            while (messages.hasNext()) messages.next().body.close();
+        } catch (RuntimeException cancelled) {
+            // the iterator reports the cancellation once the messages it held are drained
+        }
     }
 
     /** One FlightData message: its IPC header and its body, which the receiver owns. */

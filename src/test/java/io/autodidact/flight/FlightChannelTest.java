@@ -74,6 +74,23 @@ class FlightChannelTest {
     }
 
     @Test
+    void aConsumerThatThrowsEndsTheCallAndLeavesNoArrowMemoryHeld() throws Exception {
+        try (BufferAllocator allocator = new RootAllocator(); FlightService service = start(allocator);
+                FlightChannel channel = FlightChannel.connect("localhost", service.port(), NettyChannelBuilder::usePlaintext);
+                BufferAllocator client = allocator.newChildAllocator("client", 0, Long.MAX_VALUE)) {
+            DoGetReader reader = new DoGetReader(channel.grpc(), TOKEN, client);
+            var thrown = assertThrows(IllegalStateException.class, () -> reader.read(ALL, Duration.ofSeconds(30), root -> {
+                throw new IllegalStateException("stop after the first batch");
+            }));
+            assertEquals("stop after the first batch", thrown.getMessage());
+            assertEquals(0, client.getAllocatedMemory(), "bodies received before the cancel must be released");
+            assertTrue(service.awaitReleased(Duration.ofSeconds(10)), "the server must end the cancelled call and release its mappings");
+            // The channel stays usable.
+            assertTrue(reader.read(ALL, Duration.ofSeconds(30), root -> {}) > 20 << 20);
+        }
+    }
+
+    @Test
     void refusesABadPortNamingIt() {
         var e = assertThrows(IllegalArgumentException.class, () -> FlightChannel.connect("localhost", 0, NettyChannelBuilder::usePlaintext));
         assertTrue(e.getMessage().contains("port"), e.getMessage());
