@@ -6,19 +6,20 @@ import com.google.protobuf.WireFormat;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
-import io.grpc.Context;
+import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.arrow.flatbuf.Message;
@@ -44,6 +45,8 @@ public final class DoGetReader {
 
     private static final int HEADER_FIELD = Flight.FlightData.DATA_HEADER_FIELD_NUMBER;
     private static final int BODY_FIELD = Flight.FlightData.DATA_BODY_FIELD_NUMBER;
+    /** Messages requested ahead: one being loaded, one being parsed, one arriving. */
+    private static final int AHEAD = 3;
 
     private final Channel channel;
     private final BufferAllocator allocator;
@@ -77,27 +80,28 @@ public final class DoGetReader {
         Objects.requireNonNull(batches, "batches");
         if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         Flight.Ticket request = Flight.Ticket.newBuilder().setTicket(ByteString.copyFrom(ticket)).build();
-        // The call lives in a context of its own so that leaving early (the consumer threw) cancels it on the server.
-        Context.CancellableContext call = Context.current().withCancellation();
-        Context outer = call.attach();
-        Iterator<Received> messages;
-        try {
-            messages = ClientCalls.blockingServerStreamingCall(channel, doGet,
-                    CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS), request);
-        } finally {
-            call.detach(outer);
-        }
+        ClientCall<Flight.Ticket, Received> call = channel.newCall(doGet,
+                CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        Inbox inbox = new Inbox();
+        call.start(inbox, new Metadata());
+        call.sendMessage(request);
+        call.halfClose();
+        call.request(AHEAD);
         VectorSchemaRoot root = null;
         long bytes = 0;
         boolean complete = false;
         try {
-            while (messages.hasNext()) {
-                Received m = messages.next();
+            for (Received m = inbox.take(); m != null; m = inbox.take()) {
+                call.request(1);
                 if (m.header.headerType() == MessageHeader.Schema) {
+                    m.body.close();
                     if (root != null) throw new IllegalStateException("a second schema message in one DoGet");
                     root = VectorSchemaRoot.create(MessageSerializer.deserializeSchema(m.header), allocator);
                 } else if (m.header.headerType() == MessageHeader.RecordBatch) {
-                    if (root == null) throw new IllegalStateException("a record batch before the schema");
+                    if (root == null) {
+                        m.body.close();
+                        throw new IllegalStateException("a record batch before the schema");
+                    }
                     try (ArrowRecordBatch batch = MessageSerializer.deserializeRecordBatch(
                             (RecordBatch) m.header.header(new RecordBatch()), m.body)) {
                         new VectorLoader(root).load(batch);
@@ -114,20 +118,79 @@ public final class DoGetReader {
         } finally {
             if (root != null) root.close();
             if (!complete) {
-                call.cancel(null);
-                releaseReceived(messages);
+                // Leaving early (the consumer threw, a bad message): end the call on the server too, and free what was
+                // parsed ahead.
+                call.cancel("the reader stopped", null);
+                inbox.abandon();
             }
         }
         return bytes;
     }
 
-    /** Closes the bodies of messages gRPC had already parsed for a call that was then cancelled. */
-    private static void releaseReceived(Iterator<Received> messages) {
-        try {
-            while (messages.hasNext()) messages.next().body.close();
-        } catch (RuntimeException cancelled) {
-            // the iterator reports the cancellation once the messages it held are drained
+    /**
+     * Parsed messages and the call's end, handed from gRPC's executor to the reading thread. gRPC parses a message only
+     * when one is requested, and returns flow-control window only for bytes it has parsed; with one request at a time
+     * (gRPC's blocking iterator) the server stalls on a full window while a batch larger than it is loaded, so the
+     * reader keeps {@link #AHEAD} requested.
+     */
+    private static final class Inbox extends ClientCall.Listener<Received> {
+        private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+        private boolean abandoned; // guarded by this
+
+        @Override
+        public void onMessage(Received message) {
+            synchronized (this) {
+                if (!abandoned) {
+                    queue.add(message);
+                    return;
+                }
+            }
+            message.body.close();
         }
+
+        @Override
+        public void onClose(Status status, Metadata trailers) {
+            queue.add(new Closed(status, trailers));
+        }
+
+        /** The next message, or null when the call ended well; throws gRPC's exception when it did not. */
+        Received take() {
+            Object next;
+            try {
+                next = queue.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw Status.CANCELLED.withDescription("interrupted while reading a DoGet").withCause(e).asRuntimeException();
+            }
+            if (next instanceof Closed closed) {
+                queue.add(closed); // a later take sees the end too
+                if (closed.status.isOk()) return null;
+                throw closed.status.asRuntimeException(closed.trailers);
+            }
+            return (Received) next;
+        }
+
+        /**
+         * Frees the messages not taken, and those still being parsed, for a call just cancelled: its end ({@code onClose},
+         * gRPC's last callback) comes promptly, and nothing is parsed after it.
+         */
+        void abandon() {
+            synchronized (this) {
+                abandoned = true;
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            try {
+                for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+                    Object o = queue.poll(left, TimeUnit.NANOSECONDS);
+                    if (o instanceof Received r) r.body.close();
+                    else if (o instanceof Closed || o == null) return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private record Closed(Status status, Metadata trailers) {}
     }
 
     /** One FlightData message: its IPC header and its body, which the receiver owns. */
