@@ -24,14 +24,6 @@ def bind(bridge):
     _bridge = bridge
 
 
-def _h(x):
-    return x._h if isinstance(x, Array) else x
-
-
-def _wrap(h):
-    return Array(h)
-
-
 class Array:
     """One NDArray of the engine. Arithmetic, comparisons, indexing and reductions return new Arrays."""
 
@@ -70,66 +62,81 @@ class Array:
         raise TypeError("the truth value of an Array is ambiguous; use xp.where or float(...)")
 
     # ------------------------------------------------------------- arithmetic
-    def _binary(self, other, op, scalar_op):
-        if isinstance(other, Array):
-            return _wrap(getattr(_bridge, op)(self._h, other._h))
-        return _wrap(getattr(_bridge, scalar_op)(self._h, float(other)))
-
+    # Each operator calls its bridge method by name at its own call site: GraalPy then compiles every crossing for the
+    # one host method it reaches, where a shared `getattr(_bridge, name)` helper looked the method up on every call.
     def __add__(self, other):
-        return self._binary(other, "add", "addScalar")
+        if isinstance(other, Array):
+            return Array(_bridge.add(self._h, other._h))
+        return Array(_bridge.addScalar(self._h, float(other)))
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        return self._binary(other, "sub", "subScalar")
+        if isinstance(other, Array):
+            return Array(_bridge.sub(self._h, other._h))
+        return Array(_bridge.subScalar(self._h, float(other)))
 
     def __rsub__(self, other):
-        return _wrap(_bridge.rsubScalar(self._h, float(other)))
+        return Array(_bridge.rsubScalar(self._h, float(other)))
 
     def __mul__(self, other):
-        return self._binary(other, "mul", "mulScalar")
+        if isinstance(other, Array):
+            return Array(_bridge.mul(self._h, other._h))
+        return Array(_bridge.mulScalar(self._h, float(other)))
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        return self._binary(other, "div", "divScalar")
+        if isinstance(other, Array):
+            return Array(_bridge.div(self._h, other._h))
+        return Array(_bridge.divScalar(self._h, float(other)))
 
     def __rtruediv__(self, other):
-        return _wrap(_bridge.rdivScalar(self._h, float(other)))
+        return Array(_bridge.rdivScalar(self._h, float(other)))
 
     def __pow__(self, other):
-        return self._binary(other, "pow", "powScalar")
+        if isinstance(other, Array):
+            return Array(_bridge.pow(self._h, other._h))
+        return Array(_bridge.powScalar(self._h, float(other)))
 
     def __neg__(self):
-        return _wrap(_bridge.neg(self._h))
+        return Array(_bridge.neg(self._h))
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return _wrap(_bridge.abs(self._h))
+        return Array(_bridge.abs(self._h))
 
     # ------------------------------------------------------------- comparisons (boolean arrays)
     def __gt__(self, other):
-        return self._binary(other, "gt", "gtScalar")
+        if isinstance(other, Array):
+            return Array(_bridge.gt(self._h, other._h))
+        return Array(_bridge.gtScalar(self._h, float(other)))
 
     def __ge__(self, other):
-        return self._binary(other, "ge", "geScalar")
+        if isinstance(other, Array):
+            return Array(_bridge.ge(self._h, other._h))
+        return Array(_bridge.geScalar(self._h, float(other)))
 
     def __lt__(self, other):
-        return self._binary(other, "lt", "ltScalar")
+        if isinstance(other, Array):
+            return Array(_bridge.lt(self._h, other._h))
+        return Array(_bridge.ltScalar(self._h, float(other)))
 
     def __le__(self, other):
-        return self._binary(other, "le", "leScalar")
+        if isinstance(other, Array):
+            return Array(_bridge.le(self._h, other._h))
+        return Array(_bridge.leScalar(self._h, float(other)))
 
     def __and__(self, other):
-        return _wrap(_bridge.logicalAnd(self._h, other._h))
+        return Array(_bridge.logicalAnd(self._h, other._h))
 
     def __or__(self, other):
-        return _wrap(_bridge.logicalOr(self._h, other._h))
+        return Array(_bridge.logicalOr(self._h, other._h))
 
     def __invert__(self):
-        return _wrap(_bridge.logicalNot(self._h))
+        return Array(_bridge.logicalNot(self._h))
 
     # ------------------------------------------------------------- indexing (ints, slices without step, ..., None)
     def __getitem__(self, key):
@@ -147,7 +154,7 @@ class Array:
                 parts.append("%s:%s" % ("" if k.start is None else int(k.start), "" if k.stop is None else int(k.stop)))
             else:
                 parts.append(str(int(k)))
-        return _wrap(_bridge.get(self._h, ", ".join(parts)))
+        return Array(_bridge.get(self._h, ", ".join(parts)))
 
     # ------------------------------------------------------------- methods mirroring the functions
     def sum(self, axis=None, keepdims=False, mask=None):
@@ -162,23 +169,23 @@ class Array:
 
 # ----------------------------------------------------------------- elementwise
 def exp(x):
-    return _wrap(_bridge.exp(x._h))
+    return Array(_bridge.exp(x._h))
 
 
 def log(x):
-    return _wrap(_bridge.log(x._h))
+    return Array(_bridge.log(x._h))
 
 
 def log1p(x):
-    return _wrap(_bridge.log1p(x._h))
+    return Array(_bridge.log1p(x._h))
 
 
 def abs(x):  # noqa: A001 - the array API's name
-    return _wrap(_bridge.abs(x._h))
+    return Array(_bridge.abs(x._h))
 
 
 def sqrt(x):
-    return _wrap(_bridge.sqrt(x._h))
+    return Array(_bridge.sqrt(x._h))
 
 
 def square(x):
@@ -186,7 +193,7 @@ def square(x):
 
 
 def sigmoid(x):
-    return _wrap(_bridge.sigmoid(x._h))
+    return Array(_bridge.sigmoid(x._h))
 
 
 def log_sigmoid(x):
@@ -196,7 +203,7 @@ def log_sigmoid(x):
 
 def where(condition, a, b):
     """a where condition holds, else b; a and b may be scalars."""
-    return _wrap(_bridge.where(condition._h, _full_for(a, condition, b), _full_for(b, condition, a)))
+    return Array(_bridge.where(condition._h, _full_for(a, condition, b), _full_for(b, condition, a)))
 
 
 def _full_for(value, condition, other):
@@ -210,29 +217,33 @@ def clip(x, min=None, max=None):  # noqa: A002 - the array API's names
     """x limited to [min, max]; the gradient is zero where x lies outside."""
     lo = -3.4e38 if min is None else float(min)
     hi = 3.4e38 if max is None else float(max)
-    return _wrap(_bridge.clip(x._h, lo, hi))
+    return Array(_bridge.clip(x._h, lo, hi))
 
 
 def maximum(a, b):
     if not isinstance(a, Array):
         a, b = b, a
-    return a._binary(b, "maximum", "maximumScalar")
+    if isinstance(b, Array):
+        return Array(_bridge.maximum(a._h, b._h))
+    return Array(_bridge.maximumScalar(a._h, float(b)))
 
 
 def minimum(a, b):
     if not isinstance(a, Array):
         a, b = b, a
-    return a._binary(b, "minimum", "minimumScalar")
+    if isinstance(b, Array):
+        return Array(_bridge.minimum(a._h, b._h))
+    return Array(_bridge.minimumScalar(a._h, float(b)))
 
 
 def astype(x, dtype):
     """dtype: 'float32', 'float64', 'int64', 'int32' or 'bool'."""
-    return _wrap(_bridge.astype(x._h, str(dtype)))
+    return Array(_bridge.astype(x._h, str(dtype)))
 
 
 def stop_gradient(x):
     """x without its autograd history: a constant for the optimizer (e.g. a baseline or a monitor)."""
-    return _wrap(_bridge.stopGradient(x._h))
+    return Array(_bridge.stopGradient(x._h))
 
 
 def zeros_like(x):
@@ -244,7 +255,7 @@ def ones_like(x):
 
 
 def full_like(x, value):
-    return _wrap(_bridge.fullLike(x._h, float(value)))
+    return Array(_bridge.fullLike(x._h, float(value)))
 
 
 def item(x):
@@ -255,32 +266,32 @@ def quantile(x, q, mask=None):
     """The q quantile of x's entries (those where mask > 0), linear interpolation as torch.quantile; a detached scalar,
     NaN when the mask selects nothing."""
     m = mask._h if isinstance(mask, Array) else _bridge.fullLike(x._h, 1.0)
-    return _wrap(_bridge.quantile(x._h, m, float(q)))
+    return Array(_bridge.quantile(x._h, m, float(q)))
 
 
 # ----------------------------------------------------------------- shape
 def expand_dims(x, axis):
-    return _wrap(_bridge.expandDims(x._h, int(axis)))
+    return Array(_bridge.expandDims(x._h, int(axis)))
 
 
 def squeeze(x, axis):
-    return _wrap(_bridge.squeeze(x._h, int(axis)))
+    return Array(_bridge.squeeze(x._h, int(axis)))
 
 
 def reshape(x, shape):
-    return _wrap(_bridge.reshape(x._h, ",".join(str(int(d)) for d in shape)))
+    return Array(_bridge.reshape(x._h, ",".join(str(int(d)) for d in shape)))
 
 
 # ----------------------------------------------------------------- reductions
-def _axis(axis):
-    return -999 if axis is None else int(axis)
+_ALL = -999  # "every axis", as the bridge takes it; `_ALL if axis is None else int(axis)` below is spelled out in each
+# reduction rather than put in a helper: until GraalPy has compiled a kernel, every Python call costs microseconds.
 
 
 def sum(x, axis=None, keepdims=False, mask=None):  # noqa: A001 - the array API's name
     """Sum over `axis` (all when None); with `mask`, of x * mask (mask broadcasts against x)."""
     if mask is not None:
-        return _wrap(_bridge.maskedSum(x._h, mask._h, _axis(axis), bool(keepdims)))
-    return _wrap(_bridge.sum(x._h, _axis(axis), bool(keepdims)))
+        return Array(_bridge.maskedSum(x._h, mask._h, _ALL if axis is None else int(axis), bool(keepdims)))
+    return Array(_bridge.sum(x._h, _ALL if axis is None else int(axis), bool(keepdims)))
 
 
 def count(mask, axis=None, keepdims=False):
@@ -292,13 +303,13 @@ def count(mask, axis=None, keepdims=False):
 def mean(x, axis=None, keepdims=False, mask=None):
     """Mean over `axis`; with `mask`, sum(x * mask) / max(sum(mask), 1), so empty rows give 0, never NaN."""
     if mask is None:
-        return _wrap(_bridge.mean(x._h, _axis(axis), bool(keepdims)))
+        return Array(_bridge.mean(x._h, _ALL if axis is None else int(axis), bool(keepdims)))
     # One bridge call (ArrayBridge.maskedMean) rather than eight: monitors take several masked means per step.
-    return _wrap(_bridge.maskedMean(x._h, mask._h, _axis(axis), bool(keepdims)))
+    return Array(_bridge.maskedMean(x._h, mask._h, _ALL if axis is None else int(axis), bool(keepdims)))
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001 - the array API's name
-    return _wrap(_bridge.max(x._h, _axis(axis), bool(keepdims)))
+    return Array(_bridge.max(x._h, _ALL if axis is None else int(axis), bool(keepdims)))
 
 
 def var(x, axis=None, keepdims=False, correction=0, mask=None):
@@ -326,13 +337,13 @@ def _numel(x):
 
 # ----------------------------------------------------------------- softmax and indexing
 def log_softmax(x, axis=-1):
-    return _wrap(_bridge.logSoftmax(x._h, int(axis)))
+    return Array(_bridge.logSoftmax(x._h, int(axis)))
 
 
 def softmax(x, axis=-1):
-    return _wrap(_bridge.softmax(x._h, int(axis)))
+    return Array(_bridge.softmax(x._h, int(axis)))
 
 
 def take_along_axis(x, indices, axis=-1):
     """x[..., indices[...], ...] along `axis`; indices (int64) have x's rank."""
-    return _wrap(_bridge.takeAlongAxis(x._h, indices._h, int(axis)))
+    return Array(_bridge.takeAlongAxis(x._h, indices._h, int(axis)))

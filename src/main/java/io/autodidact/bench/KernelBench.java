@@ -42,9 +42,16 @@ import java.util.function.Consumer;
 public final class KernelBench {
     private KernelBench() {}
 
-    /** A warm-up round of Python kernel calls is this much faster than the last one while compilation still pays off. */
-    private static final double SETTLED = 0.9;
-    private static final int MIN_WARMUP_ROUNDS = 4;
+    /** While compilation still pays off, a warm-up round costs less than this share of the round {@link #SETTLE_ROUNDS} before it. */
+    private static final double SETTLED = 0.95;
+    /** Compilations land one at a time, each making a call a few per cent cheaper: compare rounds this far apart. */
+    private static final int SETTLE_ROUNDS = 5;
+    private static final int MAX_WARMUP_ROUNDS = 60;
+    /**
+     * Truffle compiles a Python function once it has been called about 400 times (its first tier), then queues it for a
+     * compiler thread: the kernel's own functions, called once per kernel call, cannot be compiled before then.
+     */
+    private static final int MIN_WARMUP_ROUNDS = 12;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     public record Options(int rows, int length, int completion, int steps, int warmup, int threads) {
@@ -120,21 +127,27 @@ public final class KernelBench {
     }
 
     /**
-     * Calls the Python kernels in rounds of {@code steps} until a round is no longer clearly faster than the one before,
-     * after at least {@link #MIN_WARMUP_ROUNDS} (a busy machine makes single rounds noisy, and GraalPy was still getting
-     * faster after 200 calls in our runs) and at most 20: the calls it took.
+     * Calls the Python kernels in rounds of {@code steps} until a round's calling-thread CPU (the median call of each
+     * kernel, summed) is no longer clearly below that of the round {@link #SETTLE_ROUNDS} before, after at least
+     * {@link #MIN_WARMUP_ROUNDS} and at most {@link #MAX_WARMUP_ROUNDS}: the calls it took. CPU rather than wall time,
+     * because another process on the machine moves wall time by more than the compilations still to come, and one round
+     * that happened to wait used to end the warm-up early.
      */
     private static int warmUp(LossKernel python, List<Objective> objectives, NDManager manager, List<TrainSequence> rows, Options o,
                               Inputs in, Consumer<String> log) {
-        double last = Double.MAX_VALUE;
-        for (int round = 1; round <= 20; round++) {
-            double ms = 0;
-            for (Objective objective : objectives) ms += kernelCalls(python, objective, manager, rows, o, in, 0, o.steps()).timing().meanMs();
-            log.accept(String.format("kernels: python warm-up round %d: %.2f ms per call", round, ms / objectives.size()));
-            if (round >= MIN_WARMUP_ROUNDS && ms > SETTLED * last) return round * o.steps() * objectives.size();
-            last = ms;
+        double[] cpu = new double[MAX_WARMUP_ROUNDS + 1];
+        for (int round = 1; round <= MAX_WARMUP_ROUNDS; round++) {
+            double wall = 0;
+            for (Objective objective : objectives) {
+                Timing t = kernelCalls(python, objective, manager, rows, o, in, 0, o.steps()).timing();
+                cpu[round] += t.cpuMs();
+                wall += t.ms();
+            }
+            log.accept(String.format("kernels: python warm-up round %d: %.2f ms thread CPU, %.2f ms per call", round,
+                    cpu[round] / objectives.size(), wall / objectives.size()));
+            if (round >= MIN_WARMUP_ROUNDS && cpu[round] > SETTLED * cpu[round - SETTLE_ROUNDS]) return round * o.steps() * objectives.size();
         }
-        return 20 * o.steps() * objectives.size();
+        return MAX_WARMUP_ROUNDS * o.steps() * objectives.size();
     }
 
     private static List<TrainSequence> rows(Options o, int vocab) {

@@ -166,5 +166,8 @@ public final class ArrayBridge {
     }
 
     @HostAccess.Export public String dtype(NDArray a) { return a.getDataType().name().toLowerCase(Locale.ROOT); }
-    @HostAccess.Export public double item(NDArray a) { return a.toType(DataType.FLOAT64, false).getDouble(); }
+    /** The value of a one-element array; a float32 one (every monitor) is read as it is, with no conversion op first. */
+    @HostAccess.Export public double item(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32 ? a.getFloat() : a.toType(DataType.FLOAT64, false).getDouble();
+    }
 }

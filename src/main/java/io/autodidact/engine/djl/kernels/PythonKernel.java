@@ -23,6 +23,10 @@ public final class PythonKernel implements LossKernel, AutoCloseable {
     private final ArrayBridge bridge = new ArrayBridge();
     private final Map<Objective.Kernel, KernelContext> contexts = new HashMap<>();
     private final Map<String, Value> functions = new HashMap<>();
+    /** Everything a call needs that depends only on the objective, found once: a run sends the same few every step. */
+    private final Map<Objective, Call> calls = new HashMap<>();
+
+    private record Call(KernelContext context, Value function, String options) {}
 
     public PythonKernel(PythonRuntime runtime) {
         this.runtime = runtime;
@@ -30,10 +34,9 @@ public final class PythonKernel implements LossKernel, AutoCloseable {
 
     @Override
     public synchronized KernelResult loss(KernelBatch b, Objective o) {
-        Value fn = function(o);
-        String options = toJson(o.kernelOptions());
-        Value out = context(o.kernel()).call(fn, b.logits(), b.targets(), b.mask(), b.advantages(), b.oldLogp(), b.refLogp(),
-                b.totalTokens(), b.totalSequences(), options, b.offPolicy(), b.klWeights());
+        Call c = call(o);
+        Value out = c.context().call(c.function(), b.logits(), b.targets(), b.mask(), b.advantages(), b.oldLogp(), b.refLogp(),
+                b.totalTokens(), b.totalSequences(), c.options(), b.offPolicy(), b.klWeights());
         NDArray loss = out.getArrayElement(0).asHostObject();
         if (loss.getShape().size() != 1)
             throw new IllegalStateException("kernel " + o.kernel() + " returned a loss of shape " + loss.getShape() + "; return a scalar (e.g. xp.sum(...))");
@@ -42,7 +45,16 @@ public final class PythonKernel implements LossKernel, AutoCloseable {
 
     /** Makes the objective's context and resolves its function, so that the first step does not. */
     public synchronized void prepare(Objective o) {
-        function(o);
+        call(o);
+    }
+
+    private Call call(Objective o) {
+        Call c = calls.get(o);
+        if (c == null) {
+            c = new Call(context(o.kernel()), function(o), toJson(o.kernelOptions()));
+            calls.put(o, c);
+        }
+        return c;
     }
 
     /**
@@ -104,5 +116,6 @@ public final class PythonKernel implements LossKernel, AutoCloseable {
         contexts.values().forEach(KernelContext::close);
         contexts.clear();
         functions.clear();
+        calls.clear();
     }
 }
