@@ -5,10 +5,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import io.autodidact.flight.DoGetReader;
-import io.autodidact.flight.FlightChannel;
 import io.autodidact.flight.FlightConfig;
 import io.autodidact.flight.FlightService;
+import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.autodidact.loop.Rollout;
 import io.autodidact.store.RolloutFiles;
@@ -28,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -47,6 +45,7 @@ import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.CallOptions;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightGrpcUtils;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.SyncPutListener;
 import org.apache.arrow.flight.Ticket;
@@ -106,12 +105,12 @@ public final class FlightBench {
             FlightConfig config = FlightConfig.of(List.of(TOKEN)).withHost("localhost").withPort(0)
                     .withRoots(runs, o.dataDir().resolve("datasets"));
             try (FlightService service = FlightService.start(config)) {
-                // The client's connection as FlightChannel sets it up for any Java user: the server's 16 MiB HTTP/2 window (with
-                // gRPC's default 1 MiB a loopback DoGet keeps waiting for window updates; pyarrow's C++ gRPC grows its
-                // window by BDP probing), 64 KiB frames and socket reads handed on without another copy.
-                FlightChannel channel = FlightChannel.connect("localhost", service.port(), NettyChannelBuilder::usePlaintext);
-                try (FlightClient client = channel.flightClient(allocator)) {
-                    DoGetReader reader = new DoGetReader(channel.grpc(), TOKEN, allocator);
+                // The client's HTTP/2 window as large as the server's: with gRPC's default 1 MiB a loopback DoGet keeps
+                // waiting for window updates. Any client can set it; pyarrow's (C++ gRPC) grows its window by BDP probing.
+                ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", service.port()).usePlaintext()
+                        .flowControlWindow(FlightService.FLOW_WINDOW).maxInboundMessageSize(Integer.MAX_VALUE).build();
+                try (FlightClient client = FlightGrpcUtils.createFlightClient(allocator, channel)) {
+                    DoGetReader reader = new DoGetReader(channel, TOKEN, allocator);
                     String all = "runs/" + RUN + "/rollouts";
                     // Warm-up, a whole DoGet with each client: JIT (one iteration's worth left the reader half-compiled on 2
                     // busy cores), connections, page cache.
@@ -142,7 +141,7 @@ public final class FlightBench {
                     r.put("arrow_bytes", get1.bytes());
                     r.put("doget_seconds", get1.seconds());
                 } finally {
-                    channel.close();
+                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 }
                 long arrowBytes = (Long) r.get("arrow_bytes");
                 double getRate = (Double) r.get("doget_gb_per_s");
@@ -212,7 +211,7 @@ public final class FlightBench {
     }
 
     private static long doGet(DoGetReader reader, String path) {
-        return reader.read(ticket(path), Duration.ofHours(1), root -> {});
+        return reader.read(ticket(path), 1, TimeUnit.HOURS);
     }
 
     private static long doGet(FlightClient client, String path) throws Exception {
@@ -345,8 +344,8 @@ public final class FlightBench {
         return bytes;
     }
 
-    /** Writes rollouts until the part files reach {@code bytes}, spread over {@code iterations} iterations (tests use it too). */
-    public static long writeRollouts(Path runDir, long bytes, int iterations, BufferAllocator allocator) {
+    /** Writes rollouts until the part files reach {@code bytes}, spread over {@code iterations} iterations. */
+    static long writeRollouts(Path runDir, long bytes, int iterations, BufferAllocator allocator) {
         RunDirectory run = RunDirectory.create(runDir, Map.<String, Object>of("name", RUN), Clock.systemUTC());
         RolloutFiles files = run.rollouts(allocator);
         SplittableRandom random = new SplittableRandom(42);

@@ -9,17 +9,12 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.netty.NettyServerBuilder;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.apache.arrow.flight.FlightConstants;
 import org.apache.arrow.flight.FlightGrpcUtils;
@@ -48,31 +43,15 @@ public final class FlightService implements AutoCloseable {
     private final ExecutorService calls;
     private final Optional<UploadParser> uploads;
     private final Optional<DirectResponses> responses;
-    private final EventLoops loops;
-
-    /** The server's own Netty event loops: gRPC takes a custom server channel only with event loops of its own. */
-    private record EventLoops(EventLoopGroup accept, EventLoopGroup io, LongAdder readsInPlace) {
-        static EventLoops start() {
-            return new EventLoops(new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("flight-accept", true), NioIoHandler.newFactory()),
-                    // 0: Netty's default, twice the cores, as gRPC's shared event loops.
-                    new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("flight-io", true), NioIoHandler.newFactory()), new LongAdder());
-        }
-
-        void close() {
-            accept.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-            io.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        }
-    }
 
     private FlightService(FlightConfig config, BufferAllocator allocator, FlightServer server, ExecutorService calls,
-            Optional<UploadParser> uploads, Optional<DirectResponses> responses, EventLoops loops) {
+            Optional<UploadParser> uploads, Optional<DirectResponses> responses) {
         this.config = config;
         this.allocator = allocator;
         this.server = server;
         this.calls = calls;
         this.uploads = uploads;
         this.responses = responses;
-        this.loops = loops;
     }
 
     /** Starts serving {@code config}; the port is bound when this returns. */
@@ -80,7 +59,6 @@ public final class FlightService implements AutoCloseable {
         BufferAllocator allocator = new RootAllocator();
         // Ours rather than Flight's default, because the service registered again below must run its calls on the same one.
         ExecutorService calls = Executors.newCachedThreadPool(Thread.ofPlatform().name("flight-call-", 0).factory());
-        EventLoops loops = EventLoops.start();
         try {
             DataPlaneProducer producer = new DataPlaneProducer(config, allocator);
             Optional<UploadParser> uploads = UploadParser.create(allocator);
@@ -103,9 +81,6 @@ public final class FlightService implements AutoCloseable {
                     // gRPC's 1 MiB HTTP/2 window caps an upload at window/round-trip, which a busy machine stretches.
                     .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) netty -> {
                         netty.flowControlWindow(FLOW_WINDOW);
-                        // Uploads' socket reads taken in place, as on FlightChannel's client side (ReceiveBuffers).
-                        netty.channelFactory(ReceiveBuffers.serverChannels(loops.readsInPlace()))
-                                .bossEventLoopGroup(loops.accept()).workerEventLoopGroup(loops.io());
                         // gRPC keeps one definition per service name, the last added: this one replaces Flight's. The auth
                         // middleware is a server-wide interceptor that Flight adds after this hook, so it guards it too.
                         if (uploads.isPresent() || responses.isPresent()) netty.addService(withLeanMessages(flight, uploads, responses));
@@ -114,16 +89,14 @@ public final class FlightService implements AutoCloseable {
                 builder.useTls(config.tls().get().certChain().toFile(), config.tls().get().privateKey().toFile());
             FlightServer server = builder.build();
             server.start();
-            return new FlightService(config, allocator, server, calls, uploads, responses, loops);
+            return new FlightService(config, allocator, server, calls, uploads, responses);
         } catch (IOException e) {
             calls.shutdownNow();
-            loops.close();
             allocator.close();
             throw new UncheckedIOException("could not start the Flight server on " + config.host() + ":" + config.port() + ": "
                     + e.getMessage() + " (is the port taken? choose another with --flight-port)", e);
         } catch (RuntimeException e) {
             calls.shutdownNow();
-            loops.close();
             allocator.close();
             throw e;
         }
@@ -187,11 +160,6 @@ public final class FlightService implements AutoCloseable {
         return responses.map(DirectResponses::directMessages).orElse(0L);
     }
 
-    /** Socket reads of uploads taken in place by the server's receive path ({@link ReceiveBuffers}). */
-    long uploadReadsInPlace() {
-        return loops.readsInPlace().sum();
-    }
-
     /** The port actually bound (useful with port 0). */
     public int port() {
         return server.getPort();
@@ -242,7 +210,6 @@ public final class FlightService implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         calls.shutdown();
-        loops.close();
         // Netty releases the file mappings of zero-copy messages when it has written or dropped them, which can lag a
         // shutdown by a moment; closing before that would report a leak that is not one.
         awaitReleased(Duration.ofSeconds(2));

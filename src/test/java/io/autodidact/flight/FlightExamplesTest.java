@@ -2,7 +2,6 @@ package io.autodidact.flight;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.autodidact.flight.examples.BulkReadExample;
 import io.autodidact.flight.examples.UploadAndFollowExample;
 import io.autodidact.store.RolloutFiles;
 import io.autodidact.store.RunDirectory;
@@ -48,19 +47,6 @@ class FlightExamplesTest {
             UploadAndFollowExample.Outcome outcome = example.get(20, TimeUnit.SECONDS);
             assertEquals(new UploadAndFollowExample.Outcome(3, 10, 5), outcome);
             assertEquals("4", ProblemReader.read(f.datasets.resolve("arith-demo.arrow")).get(2).answer().orElseThrow());
-        }
-    }
-
-    @Test
-    void javaBulkReadExampleReadsEveryRolloutOfARun() throws Exception {
-        try (FlightFixture f = new FlightFixture(tmp)) {
-            RunDirectory run = RunDirectory.create(f.runs.resolve("done"), Map.<String, Object>of(), Clock.systemUTC());
-            RolloutFiles rollouts = run.rollouts(f.allocator);
-            rollouts.write(1, 0, FlightRolloutsTest.sample(1, 0, 4));
-            rollouts.write(2, 0, FlightRolloutsTest.sample(2, 0, 6));
-            run.writeSummary(Map.of("done", true));
-
-            assertEquals(new BulkReadExample.Outcome(10, 5), BulkReadExample.run("localhost", f.service.port(), FlightFixture.TOKEN, "done"));
         }
     }
 }

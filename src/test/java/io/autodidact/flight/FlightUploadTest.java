@@ -48,42 +48,6 @@ class FlightUploadTest {
     }
 
     @Test
-    void uploadOfMegabyteBatchesSpanningManyFramesRoundTripsExactlyWithReadsTakenInPlace() throws Exception {
-        long before = f.service.uploadReadsInPlace();
-        java.util.List<String> sent = new java.util.ArrayList<>();
-        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
-        try (BufferAllocator allocator = new RootAllocator();
-                VectorSchemaRoot root = VectorSchemaRoot.create(FlightDatasetTest.fullSchema(), allocator)) {
-            SyncPutListener ack = new SyncPutListener();
-            FlightClient.ClientStreamListener put = f.client.startPut(FlightDescriptor.path("datasets", "big"), root, ack, FlightFixture.auth());
-            for (int batch = 0; batch < 12; batch++) {
-                int rows = 400;
-                FlightDatasetTest.fill(root, batch * rows, rows);
-                org.apache.arrow.vector.VarCharVector prompt = (org.apache.arrow.vector.VarCharVector) root.getVector("prompt");
-                for (int i = 0; i < rows; i++) { // ~3 KB of varied text per row: ~1.2 MB per batch, about 19 of the 64 KiB frames
-                    StringBuilder text = new StringBuilder();
-                    while (text.length() < 3000) text.append(Long.toString(random.nextLong(), 36)).append(' ');
-                    prompt.setSafe(i, text.toString().getBytes(StandardCharsets.UTF_8));
-                    sent.add(text.toString());
-                }
-                root.setRowCount(rows);
-                put.putNext();
-            }
-            put.completed();
-            put.getResult();
-        }
-        java.util.List<String> got = new java.util.ArrayList<>();
-        FlightInfo info = f.client.getInfo(FlightDescriptor.path("datasets", "big"), FlightFixture.auth());
-        try (org.apache.arrow.flight.FlightStream stream = f.client.getStream(info.getEndpoints().getFirst().getTicket(), FlightFixture.auth())) {
-            while (stream.next())
-                for (int i = 0; i < stream.getRoot().getRowCount(); i++) got.add(stream.getRoot().getVector("prompt").getObject(i).toString());
-        }
-        assertEquals(sent, got);
-        assertTrue(f.service.uploadReadsInPlace() - before > 10,
-                "the server's socket reads must be taken in place, got " + (f.service.uploadReadsInPlace() - before));
-    }
-
-    @Test
     void zeroCopySenderWithApplicationMetadataAndEmptyBatchesRoundTripsExactly() throws Exception {
         StringBuilder sent = new StringBuilder();
         try (BufferAllocator allocator = new RootAllocator();

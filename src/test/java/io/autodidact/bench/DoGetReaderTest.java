@@ -1,15 +1,15 @@
-package io.autodidact.flight;
+package io.autodidact.bench;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.autodidact.bench.FlightBench;
+import io.autodidact.flight.FlightConfig;
+import io.autodidact.flight.FlightService;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.CallOptions;
@@ -34,7 +34,7 @@ class DoGetReaderTest {
     void readerCountsTheSameArrowBytesAsFlightClientAndIsRefusedWithoutAValidToken() throws Exception {
         try (RootAllocator allocator = new RootAllocator()) {
             Path runs = tmp.resolve("runs");
-            FlightBench.writeRollouts(runs.resolve("bench"), 6 << 20, 2, allocator); // one part: a batch of ~18 MB
+            FlightBench.writeRollouts(runs.resolve("bench"), 6 << 20, 2, allocator); // several parts, batches of ~1.5 MB
             FlightConfig config = FlightConfig.of(List.of("t0k3n")).withHost("localhost").withPort(0).withRoots(runs, tmp.resolve("datasets"));
             try (FlightService service = FlightService.start(config)) {
                 ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", service.port()).usePlaintext()
@@ -47,10 +47,10 @@ class DoGetReaderTest {
                         while (stream.next()) for (FieldVector v : stream.getRoot().getFieldVectors()) expected += v.getBufferSize();
                     }
                     assertTrue(expected > 6 << 20, "the run holds " + expected + " Arrow bytes");
-                    assertEquals(expected, new DoGetReader(channel, "t0k3n", allocator).read(ticket, Duration.ofSeconds(30), root -> {}));
+                    assertEquals(expected, new DoGetReader(channel, "t0k3n", allocator).read(ticket, 30, TimeUnit.SECONDS));
 
                     var refused = assertThrows(StatusRuntimeException.class,
-                            () -> new DoGetReader(channel, "wrong", allocator).read(ticket, Duration.ofSeconds(30), root -> {}));
+                            () -> new DoGetReader(channel, "wrong", allocator).read(ticket, 30, TimeUnit.SECONDS));
                     assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode());
                 } finally {
                     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
