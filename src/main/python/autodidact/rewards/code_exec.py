@@ -8,10 +8,10 @@ is used when there is no such metadata). Each test is either
 The result is {"score": passed / total, "correct": all passed, "steps": [1.0 or 0.0 per test], "message"}.
 
 This module runs only in the sandbox (a child JVM with a heap limit, no files, network, processes or threads).
-After every program it restores what a program could patch to change a later sample's result: builtins,
-sys.stdin/stdout/stderr, replaced sys.modules entries and the dicts of the modules that grade (this one,
-json). A program can still fake its own result from inside (it runs in the grader's interpreter); it
-cannot fake another's.
+Programs run one after another in the grader's interpreter; after each, the JVM's state guard
+(autodidact/state_guard.py, io.autodidact.python.StateGuard) puts back what a program may change in passing and
+replaces the interpreter when the program changed, or could have reached, state a later program depends on. A
+program can still fake its own result from inside (it runs in the grader's interpreter); it cannot fake another's.
 """
 import builtins
 import io
@@ -103,13 +103,11 @@ def run_tests(program, tests):
             except BaseException as e:  # SystemExit, RecursionError, MemoryError... all count as a failed test
                 outcomes.append((False, _short(e)))
     finally:
-        _restore()
+        sys.stdout, sys.stdin = _STDOUT, _STDIN
     return outcomes
 
 
 def reward(sample):
-    if not _GRADER_DICTS:
-        _snapshot_graders()  # now, not at import: the host's __main__ is complete only after loading
     tests = load_tests(sample)
     outcomes = run_tests(extract_code(sample["completion"]), tests)
     passed = sum(1 for ok, _ in outcomes if ok)
@@ -119,37 +117,4 @@ def reward(sample):
             "steps": [1.0 if ok else 0.0 for ok, _ in outcomes], "message": message[:2000]}
 
 
-# --- what a program could patch, snapshotted when the grader loads (before any program runs) ---
-_STDIN, _STDOUT, _STDERR = sys.stdin, sys.stdout, sys.stderr
-_BUILTINS = dict(builtins.__dict__)
-_MODULES = dict(sys.modules)
-_MODULES_AFTER_RESTORE = dict(_MODULES)
-_GRADER_DICTS = {}  # filled at the first call
-
-
-def _snapshot_graders():
-    for name in ("json", "json.decoder", "json.encoder", "io", "re", "traceback", "__main__", __name__):
-        module = sys.modules.get(name)
-        if module is not None:
-            _GRADER_DICTS[name] = (module, dict(module.__dict__))
-
-
-def _restore():
-    sys.stdin, sys.stdout, sys.stderr = _STDIN, _STDOUT, _STDERR
-    if builtins.__dict__ != _BUILTINS:
-        builtins.__dict__.clear()
-        builtins.__dict__.update(_BUILTINS)
-    global _MODULES_AFTER_RESTORE
-    # One dict comparison (modules compare by identity) instead of a lookup per module: it differs only when
-    # a program imported something new or replaced an entry, and then the slow walk puts the originals back.
-    if sys.modules != _MODULES_AFTER_RESTORE:
-        for name, module in _MODULES.items():
-            if sys.modules.get(name) is not module:
-                sys.modules[name] = module
-        _MODULES_AFTER_RESTORE = dict(sys.modules)
-    for module, saved in _GRADER_DICTS.values():
-        d = module.__dict__
-        if d != saved:
-            d.clear()
-            d.update(saved)
-
+_STDIN, _STDOUT = sys.stdin, sys.stdout

@@ -2,6 +2,7 @@ package io.autodidact.python;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link Pool} of {@link SandboxedContext}s running one program in this JVM, sharing the runtime's engine and
@@ -9,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * line); a context that timed out or died is dropped and replaced.
  */
 final class ContextPool implements PythonBackend {
+    private static final AtomicInteger BEING_BUILT = new AtomicInteger();
     private final ScheduledExecutorService watchdog;
     private final Pool<SandboxedContext> pool;
     private final boolean batched;
@@ -21,12 +23,24 @@ final class ContextPool implements PythonBackend {
             return t;
         });
         try {
-            this.pool = new Pool<>("Python context", size, () -> new SandboxedContext(runtime, program, limits, watchdog));
+            this.pool = new Pool<>("Python context", size, () -> {
+                BEING_BUILT.incrementAndGet();
+                try {
+                    return new SandboxedContext(runtime, program, limits, watchdog);
+                } finally {
+                    BEING_BUILT.decrementAndGet();
+                }
+            });
             this.batched = pool.members().getFirst().batched(); // the pool made its first member, alive, just now
         } catch (RuntimeException e) {
             watchdog.shutdownNow();
             throw e;
         }
+    }
+
+    /** Whether a context is being made in this JVM now (a sandbox child tells its parent it is alive meanwhile). */
+    static boolean building() {
+        return BEING_BUILT.get() > 0;
     }
 
     /** Makes every context of the pool now, so that the first parallel calls do not pay for it. */

@@ -35,6 +35,19 @@ public final class SandboxMain {
             return;
         }
         send(protocol, SandboxProtocol.write(Map.of("ready", true)));
+        // A context replaced mid-request (after a timeout, or by the state guard) is made on the request's path and
+        // can take longer than the parent's patience on busy cores: say we are alive meanwhile. Only then: a call
+        // that will not stop must still meet the parent's limit.
+        Thread heartbeat = Thread.ofPlatform().daemon().name("sandbox-heartbeat").start(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(SandboxProtocol.PROGRESS_EVERY_NANOS / 1_000_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (ContextPool.building()) send(protocol, SandboxProtocol.PROGRESS);
+            }
+        });
         boolean perSample = !pool.batched();
         for (String line; (line = in.readLine()) != null; ) {
             String answer;
@@ -45,11 +58,12 @@ public final class SandboxMain {
             }
             send(protocol, answer);
         }
+        heartbeat.interrupt();
         pool.close();
         System.exit(0); // the parent closed our stdin: leave without waiting for engine threads
     }
 
-    private static void send(PrintStream protocol, String line) {
+    private static synchronized void send(PrintStream protocol, String line) {
         protocol.print(line);
         protocol.print('\n');
         protocol.flush();

@@ -1,9 +1,13 @@
 package io.autodidact.python;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Value;
@@ -15,12 +19,15 @@ import org.graalvm.polyglot.Value;
  * watchdog thread; the context is then dead and its pool replaces it.
  */
 final class SandboxedContext implements Pool.Member {
+    private static final LongAdder REPLACED_AFTER_PROGRAM = new LongAdder();
     private final Context context;
     private final Value handle;
     private final BoundedOutputStream out;
     private final BoundedOutputStream err;
     private final SandboxLimits limits;
     private final boolean batched;
+    /** Present when the program runs model-written code (code execution): see {@link StateGuard}. */
+    private final StateGuard guard;
     private volatile boolean dead;
 
     SandboxedContext(PythonRuntime runtime, PythonProgram program, SandboxLimits limits, ScheduledExecutorService watchdog) {
@@ -54,6 +61,7 @@ final class SandboxedContext implements Pool.Member {
             if (!error.isEmpty()) throw new PythonLoadException(error);
             this.handle = bindings.getMember("handle");
             this.batched = !bindings.getMember("_reward_batch").isNull();
+            this.guard = program.module().equals(CodeExecutionReward.MODULE) ? new StateGuard(context) : null;
             if (!timer.cancel(false)) throw new PolyglotTimeout();
         } catch (RuntimeException e) {
             timer.cancel(false);
@@ -85,7 +93,13 @@ final class SandboxedContext implements Pool.Member {
         }, limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
         try {
             String response = handle.execute(request).asString();
+            String changed = guard == null ? "" : guard.afterProgram(ProgramReach.of(programTexts(request)));
             if (!timer.cancel(false)) throw timeout(); // the watchdog fired as the call returned
+            if (!changed.isEmpty()) {
+                // This program's result stands (it could only fake its own); no later program may run here.
+                REPLACED_AFTER_PROGRAM.increment();
+                close();
+            }
             return response;
         } catch (PolyglotException e) {
             timer.cancel(false);
@@ -102,6 +116,30 @@ final class SandboxedContext implements Pool.Member {
             // guest cannot catch either.
             throw new PythonCallException(PythonCallException.Kind.CRASH, "blocked by the sandbox: " + e.getMessage());
         }
+    }
+
+    /**
+     * The texts of a request that will run as code: each sample's completion, answer and metadata strings (the
+     * tests). Not the prompt: it never runs, and the words in a task's statement would only raise false alarms.
+     */
+    static List<String> programTexts(String request) {
+        List<String> texts = new ArrayList<>();
+        JsonNode samples = SandboxProtocol.read(request).get("samples");
+        if (samples != null)
+            for (JsonNode sample : samples)
+                for (String field : new String[] {"completion", "answer", "metadata"}) strings(sample.get(field), texts);
+        return texts;
+    }
+
+    private static void strings(JsonNode node, List<String> into) {
+        if (node == null) return;
+        if (node.isTextual()) into.add(node.asText());
+        else for (JsonNode child : node) strings(child, into);
+    }
+
+    /** Contexts closed by the state guard after a program, in this JVM (a child's figure reaches its stderr log). */
+    static long replacedAfterProgram() {
+        return REPLACED_AFTER_PROGRAM.sum();
     }
 
     /** Whether the program defines {@code <function>_batch}, which must see a whole batch in one call. */
