@@ -14,8 +14,9 @@ getattr, __dict__, frames or exec, never gets here: the JVM replaces its context
   - puts back what any program may change in passing: sys.stdin/stdout/stderr, displayhook/excepthook, the trace
     and profile functions, the recursion limit, the int-to-str digit limit, the decimal context, sys.path and the
     import hooks, os.environ, and removes modules the program imported (so a later import runs them afresh);
-  - checks, by identity, every attribute of each module the program named (by full or last dotted name) and of the
-    classes defined in it, against their state when the guard was made. It returns "" when all are unchanged, or
+  - checks, by identity, each module the program named (by full or last dotted name) and the classes defined in it
+    against their state when the guard was made: every attribute whose name is in the program's text (a program
+    can set or delete no other without a name the JVM treats as a way around naming). It returns "" when all are unchanged, or
     what changed: the JVM then replaces the context, since a changed module could change a later program's result.
     With check_all (a program that names type or __class__, and so may reach a class whose module it does not name)
     it checks every module and class it watches.
@@ -36,31 +37,29 @@ def _autodidact_state_guard(preload):
             pass
 
     _is, _all, _map, _len, _tuple, _isinstance = operator.is_, all, map, len, tuple, isinstance
-    _dict_values, _dict_keys = dict.values, dict.keys
-    _proxy = type(type.__dict__)
-    _proxy_values, _proxy_keys = _proxy.values, _proxy.keys
+    _dict_get, _proxy_get = dict.get, type(type.__dict__).get
     _list_setitem, _split, _frozenset, _whole = list.__setitem__, str.split, frozenset, slice(None)
     _sorted, _set, _join = sorted, set, ", ".join
     _setattr, _getattr = setattr, getattr
+    missing = object()
     modules = sys.modules
 
-    # module name (full and last dotted part) -> [(what, mapping, keys, values, values_of, keys_of)]
+    # module name (full and last dotted part) -> [(label, mapping, its get, a copy of it)]: the module's dict and
+    # those of the classes defined in it
     watched = {}
     every_entry = []
     for full, module in _tuple(modules.items()):
         d = _getattr(module, "__dict__", None)
         if not _isinstance(d, dict):
             continue
-        entries = [(full, d, _tuple(d), _tuple(d.values()), _dict_values, _dict_keys)]
+        entries = [(full, d, _dict_get, dict(d))]
         for key, value in _tuple(d.items()):
             if _isinstance(value, type) and _getattr(value, "__module__", None) == full:
-                cd = value.__dict__
-                entries.append((full + "." + key, cd, _tuple(cd), _tuple(cd.values()), _proxy_values, _proxy_keys))
+                entries.append((full + "." + key, value.__dict__, _proxy_get, dict(value.__dict__)))
         every_entry.extend(entries)
         for name in {full, full.rpartition(".")[2]}:
             watched.setdefault(name, []).extend(entries)
     module_count = _len(modules)
-    module_names = _tuple(modules)
 
     sys_values = {n: _getattr(sys, n) for n in ("stdin", "stdout", "stderr", "displayhook", "excepthook", "breakpointhook",
                                                  "unraisablehook") if hasattr(sys, n)}
@@ -83,10 +82,14 @@ def _autodidact_state_guard(preload):
         set_decimal_context, decimal_context, default_context = decimal.setcontext, decimal.Context, decimal.DefaultContext
         default_fields = _tuple(_getattr(default_context, f) for f in ("prec", "rounding", "Emin", "Emax", "capitals", "clamp"))
 
-    def unchanged(entry):
-        _, mapping, keys, values, values_of, keys_of = entry
-        return (_len(mapping) == _len(keys) and _all(_map(_is, values_of(mapping), values))
-                and _all(_map(_is, keys_of(mapping), keys)))
+    def changed_among(entries, names, changed):
+        # Only names in the program's text can have been set or deleted on what it reached (a name made from a
+        # string needs getattr, setattr, vars or __dict__, which never get here): one lookup per name, not a walk
+        # over every attribute, which costs microseconds each in GraalPy.
+        for label, mapping, get, saved in entries:
+            for name in names:
+                if get(mapping, name, missing) is not _dict_get(saved, name, missing):
+                    changed.append(label + "." + name)
 
     everything = _tuple(every_entry)
 
@@ -124,14 +127,12 @@ def _autodidact_state_guard(preload):
                 return "sys.modules lost an entry"
         changed = []
         if check_all:
-            for entry in everything:
-                if not unchanged(entry):
-                    changed.append(entry[0])
+            changed_among(everything, names, changed)
         else:
             for name in names:
-                for entry in watched.get(name, ()):
-                    if not unchanged(entry):
-                        changed.append(entry[0])
+                entries = _dict_get(watched, name)
+                if entries is not None:
+                    changed_among(entries, names, changed)
         if decimal is not None and "decimal" in names and _tuple(_getattr(default_context, f) for f in ("prec", "rounding", "Emin", "Emax", "capitals", "clamp")) != default_fields:
             changed.append("decimal.DefaultContext")
         return _join(_sorted(_set(changed)))

@@ -68,6 +68,8 @@ class CodeExecutionIsolationTest {
     void patchingAModuleItImportedDoesNotReachTheNextProgram() {
         assertTrue(attackThenVictimPasses("import math\nmath.sqrt = lambda x: 3.0",
                 "import math\ndef root(x):\n    return math.sqrt(x)", "assert root(16) == 4.0"));
+        assertTrue(attackThenVictimPasses("import math\ndel math.pi\nmath.__getattr__ = lambda name: 3",
+                "import math\ndef p():\n    return math.pi", "assert p() > 3.14"));
         assertTrue(attackThenVictimPasses("from textwrap import dedent\nimport textwrap\ntextwrap.dedent = lambda s: 'x'",
                 "import textwrap\ndef f(s):\n    return textwrap.dedent(s)", "assert f('  a') == 'a'"));
     }
