@@ -96,7 +96,7 @@ def _autodidact_state_guard(preload):
     def guard(names, check_all):
         names = _frozenset(_split(names))
         for attr, value in sys_values.items():
-            if _getattr(sys, attr) is not value:
+            if _getattr(sys, attr, None) is not value:
                 _setattr(sys, attr, value)
         if gettrace() is not None:
             settrace(None)

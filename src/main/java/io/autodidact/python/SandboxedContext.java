@@ -93,7 +93,15 @@ final class SandboxedContext implements Pool.Member {
         }, limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
         try {
             String response = handle.execute(request).asString();
-            String changed = guard == null ? "" : guard.afterProgram(ProgramReach.of(programTexts(request)));
+            String changed = "";
+            if (guard != null) {
+                try {
+                    changed = guard.afterProgram(ProgramReach.of(programTexts(request)));
+                } catch (PolyglotException e) {
+                    if (fired.get() || e.isCancelled()) throw e;
+                    changed = "the state guard failed: " + e.getMessage(); // the program broke what the guard relies on
+                }
+            }
             if (!timer.cancel(false)) throw timeout(); // the watchdog fired as the call returned
             if (!changed.isEmpty()) {
                 // This program's result stands (it could only fake its own); no later program may run here.

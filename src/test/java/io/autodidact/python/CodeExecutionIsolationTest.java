@@ -101,7 +101,7 @@ class CodeExecutionIsolationTest {
                 "def depth(n):\n    return 0 if n == 0 else 1 + depth(n - 1)", "assert depth(150) == 150"));
         assertFalse(attackThenVictimPasses("import decimal\ndecimal.getcontext().prec = 3",
                 "from decimal import Decimal\ndef seventh():\n    return str(Decimal(1) / Decimal(7))", "assert seventh() == '0.1428571428571428571428571429'"));
-        assertFalse(attackThenVictimPasses("import sys\nsys.stdout = None\nsys.stdin = None",
+        assertFalse(attackThenVictimPasses("import sys\ndel sys.stdout\nsys.stdin = None",
                 "print(int(input()) * 2)", Map.of("input", "4", "output", "8")));
         assertFalse(attackThenVictimPasses("import random\nrandom.seed(7)\nimport heapq\nh = [3, 1]\nheapq.heapify(h)",
                 "import heapq\ndef smallest(xs):\n    return heapq.nsmallest(1, xs)[0]", "assert smallest([5, 2, 9]) == 2"));
