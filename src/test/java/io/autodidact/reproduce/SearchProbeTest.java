@@ -14,9 +14,9 @@ class SearchProbeTest {
         Path run = TinyRestMctsRun.get();
         var context = new Reproduction.ProbeContext(TinyRestMctsRun.spec(), run.resolve("checkpoints/iter-0000"), Map.of("rest-mcts", run),
                 TinyRestMctsRun.ENGINES);
-        Map<String, Double> f = new SearchProbe("rest-mcts", 3, 2).measure(context);
+        Map<String, Double> f = new SearchProbe("rest-mcts", 3, 6).measure(context);
         for (var e : f.entrySet()) assertTrue(Double.isFinite(e.getValue()), e.getKey() + " = " + e.getValue());
-        assertEquals(6.0, f.get("problems"), "2 problems from each of the tiny run's 3 eval sets (no headline: all sets)");
+        assertEquals(18.0, f.get("problems"), "6 problems from each of the tiny run's 3 eval sets (no headline: all sets)");
         for (String rate : new String[] {"best_of_n_prm", "majority", "oracle", "search", "prm_auc"})
             assertTrue(f.get(rate) >= 0 && f.get(rate) <= 1, rate + " = " + f.get(rate));
         assertTrue(f.get("best_of_n_prm") <= f.get("oracle") && f.get("majority") <= f.get("oracle"), "no pick beats any-correct: " + f);
