@@ -47,7 +47,7 @@ def _autodidact_state_guard(preload):
     # module name (full and last dotted part) -> [(label, mapping, its get, a copy of it)]: the module's dict and
     # those of the classes defined in it
     watched = {}
-    every_entry = []
+    everything = []
     for full, module in _tuple(modules.items()):
         d = _getattr(module, "__dict__", None)
         if not _isinstance(d, dict):
@@ -56,7 +56,7 @@ def _autodidact_state_guard(preload):
         for key, value in _tuple(d.items()):
             if _isinstance(value, type) and _getattr(value, "__module__", None) == full:
                 entries.append((full + "." + key, value.__dict__, _proxy_get, dict(value.__dict__)))
-        every_entry.extend(entries)
+        everything.extend(entries)
         for name in {full, full.rpartition(".")[2]}:
             watched.setdefault(name, []).extend(entries)
     module_count = _len(modules)
@@ -80,7 +80,10 @@ def _autodidact_state_guard(preload):
     decimal = modules.get("decimal")
     if decimal is not None:
         set_decimal_context, decimal_context, default_context = decimal.setcontext, decimal.Context, decimal.DefaultContext
-        default_fields = _tuple(_getattr(default_context, f) for f in ("prec", "rounding", "Emin", "Emax", "capitals", "clamp"))
+
+        def default_fields():  # DefaultContext is the template of every fresh context: a program may edit it in place
+            return _tuple(_getattr(default_context, f) for f in ("prec", "rounding", "Emin", "Emax", "capitals", "clamp"))
+        default_fields_saved = default_fields()
 
     def changed_among(entries, names, changed):
         # Only names in the program's text can have been set or deleted on what it reached (a name made from a
@@ -90,8 +93,6 @@ def _autodidact_state_guard(preload):
             for name in names:
                 if get(mapping, name, missing) is not _dict_get(saved, name, missing):
                     changed.append(label + "." + name)
-
-    everything = _tuple(every_entry)
 
     def guard(names, check_all):
         names = _frozenset(_split(names))
@@ -133,7 +134,7 @@ def _autodidact_state_guard(preload):
                 entries = _dict_get(watched, name)
                 if entries is not None:
                     changed_among(entries, names, changed)
-        if decimal is not None and "decimal" in names and _tuple(_getattr(default_context, f) for f in ("prec", "rounding", "Emin", "Emax", "capitals", "clamp")) != default_fields:
+        if decimal is not None and "decimal" in names and default_fields() != default_fields_saved:
             changed.append("decimal.DefaultContext")
         return _join(_sorted(_set(changed)))
 

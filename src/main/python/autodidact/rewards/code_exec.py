@@ -86,24 +86,23 @@ def run_tests(program, tests):
         return [(False, "SyntaxError: %s (%s line %s)" % (e.msg, e.filename, e.lineno))] * len(tests)
     outcomes = []
     namespace = None
-    try:
-        for test in tests:
-            try:
-                if isinstance(test, str):
-                    if namespace is None:
-                        namespace = {"__name__": "solution", "__builtins__": builtins}
-                        exec(code, namespace)
-                    outcomes.append(_run_assert(namespace, test))
-                elif isinstance(test, dict):
-                    outcomes.append(_run_io(code, test))
-                else:
-                    outcomes.append((False, "test is neither a string nor an {input, output} object"))
-            except SyntaxError as e:
-                outcomes.append((False, "SyntaxError: %s (%s line %s)" % (e.msg, e.filename, e.lineno)))
-            except BaseException as e:  # SystemExit, RecursionError, MemoryError... all count as a failed test
-                outcomes.append((False, _short(e)))
-    finally:
-        sys.stdout, sys.stdin = _STDOUT, _STDIN
+    # A program that swaps sys.stdout or sys.stdin for its own later tests is answered by the state guard, which
+    # puts both back after the program.
+    for test in tests:
+        try:
+            if isinstance(test, str):
+                if namespace is None:
+                    namespace = {"__name__": "solution", "__builtins__": builtins}
+                    exec(code, namespace)
+                outcomes.append(_run_assert(namespace, test))
+            elif isinstance(test, dict):
+                outcomes.append(_run_io(code, test))
+            else:
+                outcomes.append((False, "test is neither a string nor an {input, output} object"))
+        except SyntaxError as e:
+            outcomes.append((False, "SyntaxError: %s (%s line %s)" % (e.msg, e.filename, e.lineno)))
+        except BaseException as e:  # SystemExit, RecursionError, MemoryError... all count as a failed test
+            outcomes.append((False, _short(e)))
     return outcomes
 
 

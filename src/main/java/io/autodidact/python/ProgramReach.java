@@ -50,7 +50,7 @@ record ProgramReach(Set<String> names, boolean escapes, boolean checkAll) {
             escapes |= ESCAPES.contains(name);
             checkAll |= CHECK_ALL.contains(name);
         }
-        return new ProgramReach(Set.copyOf(names), escapes, checkAll);
+        return new ProgramReach(names, escapes, checkAll);
     }
 
     ProgramReach {

@@ -145,7 +145,7 @@ final class SandboxedContext implements Pool.Member {
         else for (JsonNode child : node) strings(child, into);
     }
 
-    /** Contexts closed by the state guard after a program, in this JVM (a child's figure reaches its stderr log). */
+    /** Contexts closed by the state guard after a program, in this JVM (counted where the programs ran: a child's own). */
     static long replacedAfterProgram() {
         return REPLACED_AFTER_PROGRAM.sum();
     }
